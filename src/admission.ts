@@ -1,0 +1,120 @@
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { GatewayContext } from './context.js';
+import type { PreparedSupergraph } from './supergraph/prepare.js';
+
+/** The operation's estimated cost, once the cost step has run. */
+export interface CostInfo {
+  readonly estimated: number;
+  /** Filled in after execution. */
+  actual: number | undefined;
+  readonly limit: number;
+}
+
+/**
+ * What admission knows about one request, shared by its steps in order and read again after
+ * execution. One per request, keyed by the request's context.
+ */
+export interface AdmissionRequest {
+  readonly context: GatewayContext;
+  readonly schema: GraphQLSchema;
+  /** The supergraph (with its directive index) this request is admitted against. */
+  readonly supergraph: PreparedSupergraph;
+  readonly operation: OperationDefinitionNode;
+  readonly operationName: string | undefined;
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** The document to plan: the client's, or a copy with unauthorized fields removed. */
+  document: DocumentNode;
+  /** Identity of `document` (the client's query hash, or the filtered document's hash). */
+  documentHash: string;
+  /** Errors added to the response (e.g. one per removed field). */
+  readonly errors: GraphQLError[];
+  cost: CostInfo | undefined;
+  /** Merged into the response's `extensions`. */
+  readonly extensions: Record<string, unknown>;
+  /** Set on the HTTP response, also when the request is refused. */
+  readonly headers: Map<string, string>;
+}
+
+export interface ExecutionOutcome {
+  data?: Record<string, unknown> | null;
+  errors?: ReadonlyArray<GraphQLError>;
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * One feature's part of admission. `admit` runs before any subgraph is called, in the order of the
+ * step list, and refuses a request by throwing a `GatewayError`; `complete` runs after execution,
+ * in the same order, and may amend the result.
+ */
+export interface AdmissionStep {
+  readonly name: string;
+  admit?(request: AdmissionRequest): Promise<void> | void;
+  complete?(request: AdmissionRequest, result: ExecutionOutcome): Promise<void> | void;
+}
+
+export interface Admission {
+  readonly plugin: ApolloServerPlugin<GatewayContext>;
+  /** The request's admission state; undefined for requests that never resolved an operation. */
+  get(context: GatewayContext): AdmissionRequest | undefined;
+  /** Runs every step's `complete`; called by the executor after execution. */
+  complete(context: GatewayContext, result: ExecutionOutcome): Promise<void>;
+}
+
+/**
+ * Runs the admission steps in order in one `didResolveOperation` hook. Apollo Server runs the hooks
+ * of different plugins concurrently, so steps that depend on each other (authorize, then cost, then
+ * rate limit) must live in one plugin that awaits them in turn.
+ */
+export function createAdmission(
+  steps: readonly AdmissionStep[],
+  supergraph: () => PreparedSupergraph | undefined,
+): Admission {
+  const requests = new WeakMap<GatewayContext, AdmissionRequest>();
+  const plugin: ApolloServerPlugin<GatewayContext> = {
+    requestDidStart() {
+      return Promise.resolve({
+        async didResolveOperation(
+          requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>,
+        ) {
+          const current = supergraph();
+          if (!current || !requestContext.operation) return;
+          const request: AdmissionRequest = {
+            context: requestContext.contextValue,
+            schema: requestContext.schema,
+            supergraph: current,
+            operation: requestContext.operation,
+            operationName: requestContext.operationName ?? undefined,
+            variables: requestContext.request.variables ?? {},
+            document: requestContext.document,
+            documentHash: requestContext.queryHash,
+            errors: [],
+            cost: undefined,
+            extensions: {},
+            headers: new Map(),
+          };
+          requests.set(requestContext.contextValue, request);
+          for (const step of steps) await step.admit?.(request);
+        },
+        willSendResponse({ contextValue, response }) {
+          const request = requests.get(contextValue);
+          if (request)
+            for (const [name, value] of request.headers) response.http.headers.set(name, value);
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+  return {
+    plugin,
+    get: (context) => requests.get(context),
+    async complete(context, result) {
+      const request = requests.get(context);
+      if (!request) return;
+      for (const step of steps) await step.complete?.(request, result);
+      if (request.errors.length) result.errors = [...request.errors, ...(result.errors ?? [])];
+      if (Object.keys(request.extensions).length)
+        result.extensions = { ...result.extensions, ...request.extensions };
+    },
+  };
+}

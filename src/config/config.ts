@@ -1,0 +1,290 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Resolved, validated and frozen gateway configuration. `process.env` is read only in `main.ts`. */
+export interface GatewayConfig {
+  /** `production` turns introspection, query-plan exposure and stack traces off. */
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly production: boolean;
+  /** @default '0.0.0.0' */
+  readonly host: string;
+  /** @default 4000 */
+  readonly port: number;
+  /** Absolute path of the supergraph SDL; watched for changes. @default './supergraph.graphql' */
+  readonly supergraphPath: string;
+  /** Subgraph URL overrides by subgraph name (lower case), from `SUBGRAPH_<NAME>_URL`. */
+  readonly subgraphUrls: Readonly<Record<string, string>>;
+  /** Redis for budgets and cache; absent = in-process stores. */
+  readonly redisUrl: string | undefined;
+  /** Log level for pino. @default 'info' */
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly auth: AuthConfig;
+  readonly limits: LimitsConfig;
+  readonly cost: CostConfig;
+  readonly rateLimit: RateLimitConfig;
+  readonly subgraphs: SubgraphClientConfig;
+  /** Static admin bearer token for `/cache/invalidate`; absent = only JWTs with `admin:cache`. */
+  readonly adminToken: string | undefined;
+  /** Introspection and the landing page (never in production). */
+  readonly introspection: boolean;
+  /** Honour `Apollo-Expose-Query-Plan: true` (never in production). */
+  readonly exposeQueryPlan: boolean;
+}
+
+export interface AuthConfig {
+  readonly jwksUrl: string | undefined;
+  readonly jwksPath: string | undefined;
+  readonly publicKey: string | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  /** Accepted JWS algorithms; never `none`. @default asymmetric only */
+  readonly algorithms: readonly string[];
+  /** Leeway for `exp`/`nbf`, in seconds. @default 30 */
+  readonly clockToleranceSec: number;
+  /** Reject the whole request (401/403) instead of removing unauthorized fields. @default false */
+  readonly rejectUnauthorized: boolean;
+  /** JSON file with `@policy` rules. */
+  readonly policiesPath: string | undefined;
+  /** Private key (PEM, PKCS#8) that signs gateway→subgraph tokens; absent = development key. */
+  readonly internalSigningKey: string | undefined;
+  /** Folder holding development key material (created on first use outside production). */
+  readonly devKeysDir: string;
+}
+
+export interface LimitsConfig {
+  /** @default 10 */
+  readonly maxDepth: number;
+  /** @default 15 */
+  readonly maxAliases: number;
+  /** @default 20 */
+  readonly maxRootFields: number;
+  /** @default 50 */
+  readonly maxDirectives: number;
+  /** Lexer tokens per document. @default 1000 */
+  readonly maxTokens: number;
+  /** Request body in bytes. @default 1_000_000 */
+  readonly maxBodyBytes: number;
+}
+
+export interface CostConfig {
+  /** @default 2000 */
+  readonly maxCost: number;
+  /** List size assumed where no `@listSize` or argument says. @default 10 */
+  readonly defaultListSize: number;
+}
+
+export interface RateLimitConfig {
+  /** Bucket capacity in cost points. @default 10000 */
+  readonly capacity: number;
+  /** Points added per second. @default 1000 */
+  readonly refillPerSecond: number;
+  /** Header naming an API key that identifies anonymous callers. @default 'x-api-key' */
+  readonly apiKeyHeader: string;
+  /** Trust `X-Forwarded-For` for the client IP (behind a load balancer). @default false */
+  readonly trustProxy: boolean;
+}
+
+export interface SubgraphClientConfig {
+  /** Per subgraph request, in milliseconds. @default 10000 */
+  readonly timeoutMs: number;
+  /** Keep-alive connections per subgraph. @default 128 */
+  readonly connections: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const positiveNumber = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive number')
+  .transform(Number)
+  .pipe(z.number().positive('must be a positive number'));
+const bool = z
+  .enum(['true', 'false', '1', '0'], 'must be true or false')
+  .transform((v) => v === 'true' || v === '1');
+const url = z.url('must be a URL such as http://host:port/path');
+
+const schema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], 'must be development, production or test')
+    .default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(4000),
+  SUPERGRAPH_PATH: z.string().min(1).default('supergraph.graphql'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  LOG_LEVEL: z
+    .enum(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'must be one of fatal, error, warn, info, debug, trace, silent',
+    )
+    .default('info'),
+  JWT_JWKS_URL: url.optional(),
+  JWT_JWKS_PATH: z.string().min(1).optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .includes('-----BEGIN', { message: 'must be a PEM public key' })
+    .optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+    .pipe(
+      z
+        .array(
+          z.enum(
+            [...ASYMMETRIC_ALGORITHMS, 'HS256', 'HS384', 'HS512'],
+            'lists an unknown or forbidden algorithm (none is never allowed)',
+          ),
+        )
+        .min(1),
+    )
+    .optional(),
+  JWT_CLOCK_TOLERANCE_SECONDS: int(0, 300).default(30),
+  AUTH_REJECT_UNAUTHORIZED: bool.default(false),
+  AUTH_POLICIES_PATH: z.string().min(1).optional(),
+  INTERNAL_JWT_PRIVATE_KEY: z
+    .string()
+    .includes('-----BEGIN', { message: 'must be a PEM private key' })
+    .optional(),
+  DEV_KEYS_DIR: z.string().min(1).default('.dev-keys'),
+  MAX_DEPTH: int(1, 1000).default(10),
+  MAX_ALIASES: int(0, 10_000).default(15),
+  MAX_ROOT_FIELDS: int(1, 10_000).default(20),
+  MAX_DIRECTIVES: int(0, 10_000).default(50),
+  MAX_TOKENS: int(10, 1_000_000).default(1000),
+  MAX_BODY_BYTES: int(1024, 100_000_000).default(1_000_000),
+  MAX_COST: int(1).default(2000),
+  DEFAULT_LIST_SIZE: int(0, 100_000).default(10),
+  RATE_LIMIT_CAPACITY: int(1).default(10_000),
+  RATE_LIMIT_REFILL_PER_SECOND: positiveNumber.default(1000),
+  RATE_LIMIT_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
+    .default('x-api-key'),
+  TRUST_PROXY: bool.default(false),
+  SUBGRAPH_TIMEOUT_MS: int(1, 600_000).default(10_000),
+  SUBGRAPH_CONNECTIONS: int(1, 10_000).default(128),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+/**
+ * Reads the gateway's variables once at start-up. Every problem is reported at once, one line per
+ * variable, so an operator fixes them in one go.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): GatewayConfig {
+  // Empty strings mean "unset": docker-compose and shells pass them around freely.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(present);
+  const problems: string[] = [];
+  const subgraphUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(present)) {
+    const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
+    if (!match?.[1] || value === undefined) continue;
+    if (url.safeParse(value).success) subgraphUrls[match[1].toLowerCase()] = value;
+    else problems.push(`${key} must be a URL such as http://host:port/graphql (got "${value}")`);
+  }
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push(`${String(issue.path[0])} ${issue.message}`);
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const v = parsed.data;
+  const production = v.NODE_ENV === 'production';
+  const keySources = [v.JWT_JWKS_URL, v.JWT_JWKS_PATH, v.JWT_PUBLIC_KEY].filter(Boolean).length;
+  if (keySources > 1)
+    problems.push('JWT_JWKS_URL, JWT_JWKS_PATH and JWT_PUBLIC_KEY are exclusive: set only one');
+  if (production && keySources === 0)
+    problems.push(
+      'JWT_JWKS_URL, JWT_JWKS_PATH or JWT_PUBLIC_KEY must be set when NODE_ENV=production',
+    );
+  if (production && !v.INTERNAL_JWT_PRIVATE_KEY)
+    problems.push('INTERNAL_JWT_PRIVATE_KEY must be set when NODE_ENV=production');
+  if (v.JWT_PUBLIC_KEY && v.JWT_ALGORITHMS?.some((a) => a.startsWith('HS'))) {
+    problems.push('JWT_ALGORITHMS may not list HS* algorithms with a public key (key confusion)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: GatewayConfig = {
+    nodeEnv: v.NODE_ENV,
+    production,
+    host: v.HOST,
+    port: v.PORT,
+    supergraphPath: path.resolve(cwd, v.SUPERGRAPH_PATH),
+    subgraphUrls,
+    redisUrl: v.REDIS_URL,
+    logLevel: v.LOG_LEVEL,
+    auth: {
+      jwksUrl: v.JWT_JWKS_URL,
+      jwksPath: v.JWT_JWKS_PATH && path.resolve(cwd, v.JWT_JWKS_PATH),
+      publicKey: v.JWT_PUBLIC_KEY,
+      issuer: v.JWT_ISSUER,
+      audience: v.JWT_AUDIENCE,
+      algorithms: v.JWT_ALGORITHMS ?? ASYMMETRIC_ALGORITHMS,
+      clockToleranceSec: v.JWT_CLOCK_TOLERANCE_SECONDS,
+      rejectUnauthorized: v.AUTH_REJECT_UNAUTHORIZED,
+      policiesPath: v.AUTH_POLICIES_PATH && path.resolve(cwd, v.AUTH_POLICIES_PATH),
+      internalSigningKey: v.INTERNAL_JWT_PRIVATE_KEY,
+      devKeysDir: path.resolve(cwd, v.DEV_KEYS_DIR),
+    },
+    limits: {
+      maxDepth: v.MAX_DEPTH,
+      maxAliases: v.MAX_ALIASES,
+      maxRootFields: v.MAX_ROOT_FIELDS,
+      maxDirectives: v.MAX_DIRECTIVES,
+      maxTokens: v.MAX_TOKENS,
+      maxBodyBytes: v.MAX_BODY_BYTES,
+    },
+    cost: { maxCost: v.MAX_COST, defaultListSize: v.DEFAULT_LIST_SIZE },
+    rateLimit: {
+      capacity: v.RATE_LIMIT_CAPACITY,
+      refillPerSecond: v.RATE_LIMIT_REFILL_PER_SECOND,
+      apiKeyHeader: v.RATE_LIMIT_API_KEY_HEADER.toLowerCase(),
+      trustProxy: v.TRUST_PROXY,
+    },
+    subgraphs: { timeoutMs: v.SUBGRAPH_TIMEOUT_MS, connections: v.SUBGRAPH_CONNECTIONS },
+    adminToken: v.ADMIN_TOKEN,
+    introspection: !production,
+    exposeQueryPlan: !production,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,25 @@
+import type { Logger } from './observability/logger.js';
+
+/** A verified caller. Anonymous callers have no principal. */
+export interface Principal {
+  readonly sub: string;
+  readonly issuer: string | undefined;
+  readonly scopes: ReadonlySet<string>;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The per-request context Apollo Server hands to plugins, the executor and every subgraph fetch.
+ * Created once per HTTP request by the HTTP layer; features keep their own per-request state in
+ * WeakMaps keyed by this object.
+ */
+export interface GatewayContext {
+  readonly requestId: string;
+  readonly log: Logger;
+  readonly principal: Principal | null;
+  /** Client address (X-Forwarded-For only when TRUST_PROXY is on). */
+  readonly clientIp: string;
+  /** Lower-cased request headers. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly exposeQueryPlan: boolean;
+}

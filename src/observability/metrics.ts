@@ -1,0 +1,89 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The gateway's Prometheus metrics (names fixed by DESIGN.md), one registry per gateway instance. */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'operation' | 'code'>;
+  readonly requestDuration: Histogram<'operation'>;
+  readonly subgraphRequests: Counter<'subgraph' | 'outcome'>;
+  readonly subgraphDuration: Histogram<'subgraph'>;
+  readonly cacheHits: Counter<'subgraph'>;
+  readonly cacheMisses: Counter<'subgraph'>;
+  readonly rateLimited: Counter;
+  readonly operationCost: Histogram<'kind'>;
+  readonly redisFallbacks: Counter<'feature'>;
+  readonly supergraphReloads: Counter<'outcome'>;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'gateway_requests_total',
+      help: 'GraphQL requests by operation name and outcome code',
+      labelNames: ['operation', 'code'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'gateway_request_duration_seconds',
+      help: 'GraphQL request duration',
+      labelNames: ['operation'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    subgraphRequests: new Counter({
+      name: 'gateway_subgraph_requests_total',
+      help: 'HTTP requests sent to subgraphs',
+      labelNames: ['subgraph', 'outcome'],
+      registers,
+    }),
+    subgraphDuration: new Histogram({
+      name: 'gateway_subgraph_request_duration_seconds',
+      help: 'Subgraph request duration',
+      labelNames: ['subgraph'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'gateway_cache_hits_total',
+      help: 'Field cache hits, per field lookup',
+      labelNames: ['subgraph'],
+      registers,
+    }),
+    cacheMisses: new Counter({
+      name: 'gateway_cache_misses_total',
+      help: 'Field cache misses, per field lookup',
+      labelNames: ['subgraph'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests refused for an exhausted cost budget',
+      registers,
+    }),
+    operationCost: new Histogram({
+      name: 'gateway_operation_cost',
+      help: 'Operation cost (kind = estimated | actual)',
+      labelNames: ['kind'],
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers,
+    }),
+    redisFallbacks: new Counter({
+      name: 'gateway_redis_fallbacks_total',
+      help: 'Operations that fell back to in-process state because Redis failed',
+      labelNames: ['feature'],
+      registers,
+    }),
+    supergraphReloads: new Counter({
+      name: 'gateway_supergraph_reloads_total',
+      help: 'Supergraph reload attempts',
+      labelNames: ['outcome'],
+      registers,
+    }),
+  };
+}

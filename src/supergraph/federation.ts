@@ -1,0 +1,106 @@
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { prettyFormatQueryPlan, type QueryPlan } from '@apollo/query-planner';
+import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import type { GatewayExecutor } from '@apollo/server-gateway-interface';
+import type { GatewayContext } from '../context.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Admission, ExecutionOutcome } from '../admission.js';
+import type { PreparedSupergraph } from './prepare.js';
+import type { SupergraphSource } from './source.js';
+
+/** The gateway contract of the Apollo Server major in use. */
+type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+
+export interface FederationOptions {
+  readonly source: SupergraphSource;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  /** Builds (or returns the existing) data source for a subgraph; called on every (re)load. */
+  readonly dataSource: (name: string, url: string) => GraphQLDataSource<GatewayContext>;
+  /** Admission state: the document to plan (possibly filtered) and the after-execution steps. */
+  readonly admission?: Admission;
+}
+
+/** The live supergraph and the gateway that plans over it. */
+export interface Federation {
+  /** Handed to Apollo Server as its `gateway`. */
+  readonly gateway: GatewayInterface;
+  /** The supergraph now serving (with its directive index); undefined before the first load. */
+  current(): PreparedSupergraph | undefined;
+}
+
+/**
+ * Wraps `ApolloGateway`: feeds it the prepared supergraph (and every valid change of the file),
+ * swaps the directive index only once the gateway has accepted a new supergraph, and adds the
+ * query plan to `extensions` when the request asked for it.
+ */
+export function createFederation(options: FederationOptions): Federation {
+  const { source, log, metrics } = options;
+  let current: PreparedSupergraph | undefined;
+  const plans = new WeakMap<object, QueryPlan>();
+
+  const apolloGateway = new ApolloGateway({
+    logger: log.child({ component: 'apollo-gateway' }),
+    supergraphSdl: ({ update }) => {
+      const initial = source.load();
+      current = initial;
+      const stopWatching = source.watch((next) => {
+        update(next.gatewaySdl); // throws on an invalid supergraph: the old one keeps serving
+        current = next;
+        metrics.supergraphReloads.inc({ outcome: 'ok' });
+        log.info('supergraph reloaded');
+      });
+      return Promise.resolve({
+        supergraphSdl: initial.gatewaySdl,
+        cleanup: () => {
+          stopWatching();
+          return Promise.resolve();
+        },
+      });
+    },
+    buildService: ({ name, url }) => options.dataSource(name, url ?? ''),
+    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
+      const context = requestContext.context as unknown as GatewayContext;
+      if (context.exposeQueryPlan) plans.set(context, queryPlan);
+    },
+  });
+
+  const wrapExecutor =
+    (inner: GatewayExecutor): GatewayExecutor =>
+    async (requestContext) => {
+      const context = requestContext.context as unknown as GatewayContext;
+      const admitted = options.admission?.get(context);
+      if (admitted && admitted.document !== requestContext.document) {
+        // Plan the admitted (filtered) document, and cache its plan under its own hash: callers who
+        // see different fields never share a plan.
+        const mutable = requestContext as { document: typeof admitted.document; queryHash: string };
+        mutable.document = admitted.document;
+        mutable.queryHash = admitted.documentHash;
+      }
+      const result = await inner(requestContext);
+      await options.admission?.complete(context, result as ExecutionOutcome);
+      const plan = plans.get(context);
+      if (plan) {
+        result.extensions = {
+          ...result.extensions,
+          queryPlan: { text: prettyFormatQueryPlan(plan), object: plan.node ?? null },
+        };
+      }
+      return result;
+    };
+
+  // ApolloGateway targets the previous gateway-interface major; the contract it implements is unchanged.
+  const inner = apolloGateway as unknown as GatewayInterface;
+  const gateway: GatewayInterface = {
+    async load(loadOptions) {
+      const loaded = await inner.load(loadOptions);
+      return {
+        executor: loaded.executor && wrapExecutor(loaded.executor),
+      };
+    },
+    onSchemaLoadOrUpdate: (callback) => inner.onSchemaLoadOrUpdate(callback),
+    stop: () => inner.stop(),
+  };
+  return { gateway, current: () => current };
+}
