@@ -1,83 +1,144 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compose, readSubgraphConfig } from './compose.js';
+import { findLostAuthCoverage } from './authCoverage.js';
+import { BaseError, readBase, type BaseSpec } from './base.js';
+import { findBreakingChanges } from './breaking.js';
+import { compose, readSubgraphConfig, type CompositionProblem } from './compose.js';
+import { schemaCoordinates } from './coordinates.js';
+import { findExpensiveOperations, findUnsizedNewLists, type CostLimits } from './costRisk.js';
+import { toReport, type CheckReport, type Finding } from './findings.js';
+import { createLocator } from './locator.js';
+import { readOperationFiles, validateOperations } from './operations.js';
+import { buildSupergraphView, ownersOf, type SupergraphView } from './supergraphView.js';
 
-export type Severity = 'error' | 'warning';
+export type { CheckReport, Finding, FindingKind, Severity } from './findings.js';
+export { formatReport } from './findings.js';
+export { BaseError, parseBase, type BaseSpec } from './base.js';
 
-/** One finding of a schema check, named so a backend team finds what to fix. */
-export interface Finding {
-  readonly kind: string;
-  readonly severity: Severity;
-  readonly message: string;
-  readonly subgraphs?: readonly string[];
-  readonly coordinate?: string;
-  readonly file?: string;
-}
-
-export interface CheckReport {
-  readonly ok: boolean;
-  readonly findings: readonly Finding[];
-}
-
-export interface CheckOptions {
-  /** Project root holding `subgraphs/supergraph.yaml` and `supergraph.graphql`. */
+export interface CheckOptions extends CostLimits {
+  /** Project root holding `subgraphs/supergraph.yaml`, `supergraph.graphql` and `operations/`. */
   readonly root: string;
+  /** What to compare with. @default the `supergraph.graphql` of git `HEAD` */
+  readonly base?: BaseSpec;
+  /** Report breaking changes as warnings (an explicit decision, marked `allowed`). @default false */
+  readonly allowBreaking?: boolean;
+  /** Report weaker auth requirements as warnings (marked `allowed`). @default false */
+  readonly allowAuthChange?: boolean;
 }
 
-/** Runs every check; `ok` is false when any finding is an error. */
-export function checkSchema(options: CheckOptions): CheckReport {
-  const findings: Finding[] = [];
-  const supergraphPath = path.join(options.root, 'supergraph.graphql');
-  const result = compose(readSubgraphConfig(path.join(options.root, 'subgraphs/supergraph.yaml')));
-  if (!result.ok) {
-    for (const error of result.errors) {
-      findings.push({
-        kind: 'composition',
-        severity: 'error',
-        message: `[${error.code}] ${error.message}`,
-        subgraphs: error.subgraphs,
-      });
-    }
-  } else {
-    for (const hint of result.hints)
-      findings.push({ kind: 'composition-hint', severity: 'warning', message: hint });
-    const committed = fs.existsSync(supergraphPath)
-      ? fs.readFileSync(supergraphPath, 'utf8')
-      : undefined;
-    if (committed !== result.supergraphSdl) {
-      findings.push({
-        kind: 'stale-supergraph',
-        severity: 'error',
-        message:
-          committed === undefined
-            ? 'supergraph.graphql is missing: run `npm run compose`'
-            : 'supergraph.graphql is not what the subgraph schemas compose to: run `npm run compose` and commit the result',
-        file: 'supergraph.graphql',
-      });
-    }
+/**
+ * Runs every check, in the order a backend team fixes things: composition (if it fails, nothing
+ * else runs), stale `supergraph.graphql`, then against the base: breaking changes, lost auth
+ * coverage, new unsized lists; then the frontend operations: validation and cost. Throws
+ * `BaseError` when an explicitly requested base cannot be read.
+ */
+export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
+  const { root } = options;
+  const subgraphs = readSubgraphConfig(path.join(root, 'subgraphs/supergraph.yaml'));
+  const composed = compose(subgraphs);
+  if (!composed.ok)
+    return toReport(composed.errors.map((e) => fromComposition(root, 'composition', e)));
+
+  const findings: Finding[] = composed.hintProblems.map((hint) =>
+    fromComposition(root, 'composition-hint', hint),
+  );
+  findings.push(...staleSupergraph(root, composed.supergraphSdl));
+
+  const next = buildSupergraphView(composed.supergraphSdl);
+  const base = loadBase(root, options.base, findings);
+  const locate = createLocator(root, subgraphs, [next, base]);
+  if (base) {
+    const exists = schemaCoordinates(next.api);
+    findings.push(
+      ...(await findBreakingChanges(base.api, next.api, locate, options.allowBreaking ?? false)),
+      ...findLostAuthCoverage(
+        base.index,
+        next.index,
+        (c) => exists.has(c),
+        locate,
+        options.allowAuthChange ?? false,
+      ),
+      ...findUnsizedNewLists(base.api, next.api, next.index, locate),
+    );
   }
-  return { ok: !findings.some((f) => f.severity === 'error'), findings };
+
+  const operations = validateOperations(readOperationFiles(root), next.api, (c) =>
+    ownersOf(c, [next, base]),
+  );
+  findings.push(
+    ...operations.findings,
+    ...findExpensiveOperations(operations.valid, next.api, next.index, options),
+  );
+  return toReport(findings);
 }
 
-/** Human-readable report, grouped by kind. */
-export function formatReport(report: CheckReport): string {
-  const lines: string[] = [];
-  const kinds = [...new Set(report.findings.map((f) => f.kind))];
-  for (const kind of kinds) {
-    lines.push(`${kind}:`);
-    for (const f of report.findings.filter((x) => x.kind === kind)) {
-      const where = [
-        f.subgraphs?.length ? `subgraphs: ${f.subgraphs.join(', ')}` : '',
-        f.coordinate ?? '',
-        f.file ?? '',
-      ]
-        .filter(Boolean)
-        .join('; ');
-      lines.push(
-        `  ${f.severity === 'error' ? '✖' : '⚠'} ${f.message}${where ? ` (${where})` : ''}`,
-      );
-    }
+/**
+ * The base as a view, or undefined with a `base-unavailable` warning pushed to `findings`. An
+ * explicit base that is not a valid supergraph is a usage error (`BaseError`).
+ */
+function loadBase(
+  root: string,
+  spec: BaseSpec | undefined,
+  findings: Finding[],
+): SupergraphView | undefined {
+  const base = readBase(root, spec);
+  if (!base.ok) {
+    findings.push(skipped(base.reason));
+    return undefined;
   }
-  lines.push(report.ok ? 'Schema check passed.' : 'Schema check failed.');
-  return lines.join('\n');
+  try {
+    return buildSupergraphView(base.sdl);
+  } catch (error) {
+    const reason = `${base.label} is not a valid supergraph: ${(error as Error).message}`;
+    if (spec) throw new BaseError(`--base ${reason}`);
+    findings.push(skipped(reason));
+    return undefined;
+  }
+}
+
+/** A composition error (error) or hint (warning) as a finding, with its subgraphs and file. */
+function fromComposition(
+  root: string,
+  kind: 'composition' | 'composition-hint',
+  problem: CompositionProblem,
+): Finding {
+  const { code, message, subgraphs, coordinate, location } = problem;
+  return {
+    kind,
+    severity: kind === 'composition' ? 'error' : 'warning',
+    code,
+    message,
+    ...(subgraphs.length ? { subgraphs } : {}),
+    ...(coordinate ? { coordinate } : {}),
+    ...(location ? { file: relative(root, location.file), line: location.line } : {}),
+  };
+}
+
+function staleSupergraph(root: string, composedSdl: string): Finding[] {
+  const file = path.join(root, 'supergraph.graphql');
+  const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  if (committed === composedSdl) return [];
+  return [
+    {
+      kind: 'stale-supergraph',
+      severity: 'error',
+      message:
+        committed === undefined
+          ? 'supergraph.graphql is missing: run `npm run compose` and commit it'
+          : 'supergraph.graphql is not what the subgraph schemas compose to: run `npm run compose` and commit the result',
+      file: 'supergraph.graphql',
+    },
+  ];
+}
+
+function skipped(reason: string): Finding {
+  return {
+    kind: 'base-unavailable',
+    severity: 'warning',
+    message: `no base supergraph to compare with (${reason}): breaking changes, auth coverage and new lists were not checked`,
+  };
+}
+
+function relative(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, Source, type ASTNode, type GraphQLError } from 'graphql';
 import YAML from 'yaml';
 
 export interface SubgraphSpec {
@@ -13,14 +13,25 @@ export interface SubgraphSpec {
 }
 
 export type CompositionResult =
-  | { readonly ok: true; readonly supergraphSdl: string; readonly hints: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly supergraphSdl: string;
+      /** Hints as `@apollo/composition` prints them. */
+      readonly hints: readonly string[];
+      /** The same hints with their code, subgraphs and coordinate. */
+      readonly hintProblems: readonly CompositionProblem[];
+    }
   | { readonly ok: false; readonly errors: readonly CompositionProblem[] };
 
 export interface CompositionProblem {
   readonly code: string;
   readonly message: string;
-  /** Subgraphs named in the problem. */
+  /** Subgraphs involved: those whose SDL the problem points into or names. */
   readonly subgraphs: readonly string[];
+  /** Schema coordinate the problem is about, when it names one. */
+  readonly coordinate?: string;
+  /** Absolute path and 1-based line of the first SDL location the problem points at. */
+  readonly location?: { readonly file: string; readonly line: number };
 }
 
 /** Reads a rover-format `supergraph.yaml` (name → routing_url, schema.file), sorted by name. */
@@ -51,33 +62,71 @@ export function compose(subgraphs: readonly SubgraphSpec[]): CompositionResult {
       services.push({
         name: subgraph.name,
         url: subgraph.routingUrl,
-        typeDefs: parse(subgraph.sdl),
+        // why: the source name lets an error's AST nodes say which file (and line) they came from.
+        typeDefs: parse(new Source(subgraph.sdl, subgraph.schemaPath)),
       });
     } catch (error) {
+      const line = (error as GraphQLError).locations?.[0]?.line;
       problems.push({
         code: 'INVALID_GRAPHQL',
         message: `${subgraph.schemaPath}: ${(error as Error).message}`,
         subgraphs: [subgraph.name],
+        ...(line ? { location: { file: subgraph.schemaPath, line } } : {}),
       });
     }
   }
   if (problems.length > 0) return { ok: false, errors: problems };
-  const names = subgraphs.map((s) => s.name);
   const result = composeServices(services);
   if (result.errors) {
     return {
       ok: false,
-      errors: result.errors.map((error) => ({
-        code:
+      errors: result.errors.map((error) =>
+        describeProblem(
+          subgraphs,
           typeof error.extensions?.code === 'string' ? error.extensions.code : 'COMPOSITION_ERROR',
-        message: error.message,
-        subgraphs: names.filter((name) => error.message.includes(`"${name}"`)),
-      })),
+          error.message,
+          error.nodes,
+        ),
+      ),
     };
   }
   return {
     ok: true,
     supergraphSdl: `${result.supergraphSdl.trim()}\n`,
     hints: result.hints.map((h) => h.toString()),
+    hintProblems: result.hints.map((h) =>
+      describeProblem(subgraphs, h.definition.code, h.message, h.nodes, h.coordinate),
+    ),
+  };
+}
+
+/**
+ * Names the subgraphs of a composition problem: those its AST nodes come from (by source name)
+ * and those its message names (`"product"` or `[product]`).
+ */
+function describeProblem(
+  subgraphs: readonly SubgraphSpec[],
+  code: string,
+  message: string,
+  nodes: readonly ASTNode[] | undefined,
+  coordinate = /"([A-Za-z_]\w*\.\w+(?:\(\w+:\))?)"/.exec(message)?.[1],
+): CompositionProblem {
+  const locations = (nodes ?? []).flatMap((node) =>
+    node.loc ? [{ file: node.loc.source.name, line: node.loc.startToken.line }] : [],
+  );
+  const involved = subgraphs
+    .filter(
+      (s) =>
+        locations.some((l) => l.file === s.schemaPath) ||
+        message.includes(`"${s.name}"`) ||
+        message.includes(`[${s.name}]`),
+    )
+    .map((s) => s.name);
+  return {
+    code,
+    message,
+    subgraphs: involved,
+    ...(coordinate ? { coordinate } : {}),
+    ...(locations[0] ? { location: locations[0] } : {}),
   };
 }
