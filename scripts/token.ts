@@ -1,0 +1,52 @@
+/**
+ * `npm run token -- --sub ID --scopes "a b" [--ttl SECONDS]`: prints a client JWT signed with the
+ * development key (last line), accepted by `npm start`'s and `npm run gateway`'s development
+ * defaults. A negative `--ttl` makes an already expired token. Development only.
+ * Variables: `DEV_KEYS_DIR` (default `.dev-keys`), `JWT_ISSUER` / `JWT_AUDIENCE` (default the dev ones).
+ */
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../src/auth/keys.js';
+
+function fail(message: string): never {
+  process.stderr.write(`token: ${message}\n`);
+  process.exit(1);
+}
+
+const usage = 'usage: npm run token -- --sub ID [--scopes "a b"] [--ttl SECONDS]';
+/** `--name value` or `--name=value`; values may start with `-` (a negative `--ttl`). */
+function parseOptions(argv: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--(sub|scopes|ttl)(?:=(.*))?$/s.exec(argv[i]!);
+    if (!match) fail(`unknown argument "${argv[i]}".\n${usage}`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) fail(`--${match[1]} needs a value.\n${usage}`);
+    values[match[1]!] = value;
+  }
+  return values;
+}
+const values = parseOptions(process.argv.slice(2));
+if (process.env.NODE_ENV === 'production')
+  fail('the development key is not for production; get tokens from your identity provider.');
+if (!values.sub) fail(`--sub is required.\n${usage}`);
+const ttl = Number(values.ttl ?? 3600);
+if (!Number.isInteger(ttl) || ttl === 0) fail(`--ttl must be a non-zero whole number of seconds.`);
+
+const dir = path.resolve(process.env.DEV_KEYS_DIR || '.dev-keys');
+const { client } = loadDevKeys(dir);
+const scopes = (values.scopes ?? '').split(/\s+/).filter(Boolean);
+const now = Math.floor(Date.now() / 1000);
+const jwt = new SignJWT(scopes.length ? { scope: scopes.join(' ') } : {})
+  .setProtectedHeader({ alg: client.alg, kid: client.kid, typ: 'JWT' })
+  .setIssuer(process.env.JWT_ISSUER || DEV_ISSUER)
+  .setAudience(process.env.JWT_AUDIENCE || DEV_AUDIENCE)
+  .setSubject(values.sub)
+  .setIssuedAt(ttl < 0 ? now + ttl - 60 : now)
+  .setExpirationTime(now + ttl);
+const token = await jwt.sign(client.privateKey);
+
+process.stderr.write(
+  `sub=${values.sub} scopes="${scopes.join(' ')}" ${ttl < 0 ? `expired ${-ttl} s ago` : `expires in ${ttl} s`} (development key in ${dir})\n`,
+);
+process.stdout.write(`${token}\n`);
