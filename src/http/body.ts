@@ -39,3 +39,32 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
     req.on('close', () => finish({ ok: false, reason: 'aborted' }));
   });
 }
+
+/**
+ * JSON nesting that no GraphQL request needs: `variables` and `extensions` reach recursive code
+ * (graphql-js input coercion, `JSON.stringify` of variables) that overflows the stack thousands
+ * of levels deep. Router's JSON parser stops at 128 too.
+ * @default 128
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * Whether a JSON text nests arrays and objects deeper than `maxDepth`. One linear pass over the
+ * raw text before `JSON.parse`, so a 10,000-level document is refused before anything recurses
+ * over it; brackets inside strings do not count. Invalid JSON answers as deep as it got.
+ */
+export function jsonDepthExceeds(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return false;
+}

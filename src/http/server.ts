@@ -5,7 +5,12 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/
 import { ErrorCode, errorBody } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../observability/logger.js';
-import { readBody } from './body.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { recordRefusal, wasLogged } from '../observability/requestLog.js';
+import { withServerSpan } from '../observability/tracing.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, readBody } from './body.js';
+import type { RequestDeadlines } from './deadline.js';
+import { tooManyHeaders } from './hardening.js';
 
 /** A route the gateway serves besides `/graphql`; answers with status, headers and a body. */
 export type Route = (
@@ -26,6 +31,18 @@ export interface HttpOptions {
   readonly context: (req: IncomingMessage, requestId: string) => Promise<GatewayContext>;
   /** Extra routes by `METHOD path`. */
   readonly routes: Readonly<Record<string, Route>>;
+  /** Rewrites or refuses a GraphQL request before Apollo Server parses it (persisted operations). */
+  readonly gate?: (input: {
+    method: string;
+    body: unknown;
+    search: string;
+  }) => { ok: true; body: unknown; search: string } | { ok: false; status: number; body: string };
+  /** Overall deadline of a GraphQL request, in milliseconds; 504 `GATEWAY_TIMEOUT` after it. */
+  readonly requestTimeoutMs?: number;
+  /** Where each request's deadline signal is published (subgraph client, request log). */
+  readonly deadlines?: RequestDeadlines;
+  /** Counts refusals made before Apollo Server's plugins run (`operation="none"`). */
+  readonly metrics?: GatewayMetrics;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -36,9 +53,35 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
  */
 export function createRequestListener(options: HttpOptions): http.RequestListener {
   const { apollo, log } = options;
+  /** Logs and counts a refusal that no plugin saw (REJECT convention of SECURITY-CASES.md). */
+  const record = (requestId: string, status: number, body: string, reason: string): void => {
+    if (!options.metrics) return;
+    recordRefusal(options.metrics, log, { requestId, status, code: codeOf(body), reason });
+  };
+  /** Answers a refusal made by the HTTP layer itself, logged and counted. */
+  const refuse = (
+    res: ServerResponse,
+    requestId: string,
+    status: number,
+    body: string,
+    reason: string,
+  ): void => {
+    record(requestId, status, body, reason);
+    send(res, status, JSON_HEADERS, body);
+  };
   return (req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
+    if (tooManyHeaders(req)) {
+      res.setHeader('connection', 'close');
+      return refuse(
+        res,
+        requestId,
+        431,
+        errorBody(ErrorCode.BAD_REQUEST, 'The request has too many header fields.'),
+        'too many headers',
+      );
+    }
     handle(req, res, requestId).catch((error: unknown) => {
       log.error(
         { requestId, err: error instanceof Error ? error.stack : String(error) },
@@ -87,33 +130,47 @@ export function createRequestListener(options: HttpOptions): http.RequestListene
             );
       }
       const body = method === 'POST' ? await readBody(req, options.maxBodyBytes) : undefined;
-      if (body && !body.ok) return refuseBody(res, body.reason);
+      if (body && !body.ok) return refuseBody(res, body.reason, requestId);
       const answer = await route(req, body?.text);
       return send(res, answer.status, answer.headers ?? JSON_HEADERS, answer.body);
     }
     if (method !== 'GET' && method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
-      return send(
+      return refuse(
         res,
+        requestId,
         405,
-        JSON_HEADERS,
         errorBody(ErrorCode.METHOD_NOT_ALLOWED, 'GraphQL accepts GET and POST only.'),
+        'method',
       );
     }
 
     let body: unknown;
     if (method === 'POST') {
       const raw = await readBody(req, options.maxBodyBytes);
-      if (!raw.ok) return refuseBody(res, raw.reason);
+      if (!raw.ok) return refuseBody(res, raw.reason, requestId);
       if (isJson(req.headers['content-type'])) {
+        // why: JSON.parse and later walks over variables recurse; refuse deep nesting first.
+        if (jsonDepthExceeds(raw.text))
+          return refuse(
+            res,
+            requestId,
+            400,
+            errorBody(
+              ErrorCode.BAD_REQUEST,
+              `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.`,
+            ),
+            'json too deep',
+          );
         try {
           body = JSON.parse(raw.text);
         } catch {
-          return send(
+          return refuse(
             res,
+            requestId,
             400,
-            JSON_HEADERS,
             errorBody(ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.'),
+            'invalid json',
           );
         }
       } else {
@@ -121,29 +178,104 @@ export function createRequestListener(options: HttpOptions): http.RequestListene
       }
     }
 
+    let search = url.search;
+    if (options.gate) {
+      const gated = options.gate({ method, body, search });
+      if (!gated.ok) return refuse(res, requestId, gated.status, gated.body, 'persisted gate');
+      ({ body, search } = gated);
+    }
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: () => options.context(req, requestId),
+    await withServerSpan(req.headers, `${method} /graphql`, async (span) => {
+      // why: the deadline covers planning and execution; the body already arrived (requestTimeout).
+      const deadline = new AbortController();
+      const timeoutMs = options.requestTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => deadline.abort(), timeoutMs);
+      let contextValue: GatewayContext | undefined;
+      try {
+        const execution = apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method, headers, search, body },
+          context: async () => {
+            const context = await options.context(req, requestId);
+            options.deadlines?.bind(context, deadline.signal);
+            contextValue = context;
+            return context;
+          },
+        });
+        const response = await untilDeadline(execution, deadline.signal);
+        if (response) {
+          // Refused before the plugins ran (batch, CSRF, envelope, context): log and count here.
+          if (!wasLogged(contextValue) && response.body.kind === 'complete')
+            record(requestId, response.status ?? 200, response.body.string, 'graphql envelope');
+          return await writeApolloResponse(res, response);
+        }
+        log.warn({ requestId, timeoutMs }, 'request deadline passed');
+        // why: execution winds down on its own (its fetches abort on the same signal); a late
+        // failure of it must not become an unhandled rejection.
+        execution.catch(() => undefined);
+        res.setHeader('connection', 'close');
+        send(
+          res,
+          504,
+          JSON_HEADERS,
+          errorBody(
+            ErrorCode.GATEWAY_TIMEOUT,
+            `The request did not complete within ${timeoutMs} ms.`,
+          ),
+        );
+      } finally {
+        clearTimeout(timer);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      }
     });
-    await writeApolloResponse(res, response);
+  }
+
+  function refuseBody(res: ServerResponse, reason: 'too-large' | 'aborted', requestId: string): void {
+    if (reason === 'too-large') {
+      res.setHeader('connection', 'close');
+      return refuse(
+        res,
+        requestId,
+        413,
+        errorBody(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is too large.'),
+        'body too large',
+      );
+    }
+    res.destroy();
   }
 }
 
-function refuseBody(res: ServerResponse, reason: 'too-large' | 'aborted'): void {
-  if (reason === 'too-large') {
-    res.setHeader('connection', 'close');
-    return send(
-      res,
-      413,
-      JSON_HEADERS,
-      errorBody(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is too large.'),
-    );
+/** `errors[0].extensions.code` of a JSON error body, or `OK`/`OTHER`. */
+function codeOf(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
+    const code = parsed.errors?.[0]?.extensions?.code;
+    if (typeof code === 'string') return code;
+    return parsed.errors ? 'OTHER' : 'OK';
+  } catch {
+    return 'OTHER';
   }
-  res.destroy();
+}
+
+/** The execution's response, or `undefined` once the deadline passes first. */
+function untilDeadline<T>(execution: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const expire = () => resolve(undefined);
+    signal.addEventListener('abort', expire, { once: true });
+    execution.then(
+      (value) => {
+        signal.removeEventListener('abort', expire);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', expire);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 async function writeApolloResponse(

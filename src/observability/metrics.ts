@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The gateway's Prometheus metrics (names fixed by DESIGN.md), one registry per gateway instance. */
 export interface GatewayMetrics {
@@ -7,6 +7,10 @@ export interface GatewayMetrics {
   readonly requestDuration: Histogram<'operation'>;
   readonly subgraphRequests: Counter<'subgraph' | 'outcome'>;
   readonly subgraphDuration: Histogram<'subgraph'>;
+  /** Retries of subgraph fetches (queries only). */
+  readonly subgraphRetries: Counter<'subgraph'>;
+  /** 1 while a subgraph's circuit breaker is open (fetches fail fast), else 0. */
+  readonly subgraphCircuitOpen: Gauge<'subgraph'>;
   readonly cacheHits: Counter<'subgraph'>;
   readonly cacheMisses: Counter<'subgraph'>;
   readonly rateLimited: Counter;
@@ -38,7 +42,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     }),
     subgraphRequests: new Counter({
       name: 'gateway_subgraph_requests_total',
-      help: 'HTTP requests sent to subgraphs',
+      help: 'Subgraph fetch attempts by outcome (ok, error, invalid, timeout, unavailable, circuit_open)',
       labelNames: ['subgraph', 'outcome'],
       registers,
     }),
@@ -47,6 +51,18 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
       help: 'Subgraph request duration',
       labelNames: ['subgraph'],
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    subgraphRetries: new Counter({
+      name: 'gateway_subgraph_retries_total',
+      help: 'Retried subgraph fetches (queries only; mutations are never retried)',
+      labelNames: ['subgraph'],
+      registers,
+    }),
+    subgraphCircuitOpen: new Gauge({
+      name: 'gateway_subgraph_circuit_open',
+      help: '1 while the subgraph circuit breaker is open and fetches fail fast',
+      labelNames: ['subgraph'],
       registers,
     }),
     cacheHits: new Counter({

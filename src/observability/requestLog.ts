@@ -1,15 +1,60 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
+import { ErrorCode } from '../errors.js';
+import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
+
+/** Tells whether a request's overall deadline passed (its client already got a 504). */
+export interface DeadlineState {
+  expired(context: GatewayContext): boolean;
+}
 
 /** Operation names become metric labels only up to this many distinct names; the rest are `other`. */
 const MAX_OPERATION_LABELS = 200;
 
 /**
+ * Codes become metric labels only when the gateway defines them: a subgraph's errors pass through
+ * with whatever code it chose, and an unbounded label set would grow the registry without end.
+ */
+const KNOWN_CODES: ReadonlySet<string> = new Set<string>([...Object.values(ErrorCode), 'OK']);
+
+/** Contexts whose request the plugin logged and counted; the HTTP layer records the others. */
+const logged = new WeakSet<GatewayContext>();
+
+/** Whether `requestLogPlugin` logged and counted the request of this context. */
+export function wasLogged(context: GatewayContext | undefined): boolean {
+  return context !== undefined && logged.has(context);
+}
+
+/** A request refused before Apollo Server's request pipeline (HTTP layer, envelope, CSRF). */
+export interface Refusal {
+  readonly requestId: string;
+  readonly status: number;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/**
+ * Logs one structured line and counts `gateway_requests_total{operation="none",code}` for a
+ * request refused before any plugin ran: 413, 431, 405, invalid or too-deep JSON, a batch, CSRF.
+ */
+export function recordRefusal(metrics: GatewayMetrics, log: Logger, refusal: Refusal): void {
+  const code = KNOWN_CODES.has(refusal.code) ? refusal.code : 'OTHER';
+  metrics.requests.inc({ operation: 'none', code });
+  log.info(
+    { requestId: refusal.requestId, status: refusal.status, code, reason: refusal.reason },
+    'request refused',
+  );
+}
+
+/**
  * One structured log line and the request metrics per GraphQL request, written when the response
  * is sent. Never logs variables or tokens.
  */
-export function requestLogPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
+export function requestLogPlugin(
+  metrics: GatewayMetrics,
+  deadlines?: DeadlineState,
+): ApolloServerPlugin<GatewayContext> {
   const seen = new Set<string>();
   const label = (name: string | null | undefined): string => {
     if (!name) return 'anonymous';
@@ -26,14 +71,19 @@ export function requestLogPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Ga
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const firstError = errors?.[0] ?? body?.errors?.[0];
-          const code = (firstError?.extensions?.code as string | undefined) ?? 'OK';
+          // why: after a 504 the execution still winds down here; count what the client saw.
+          const timedOut = deadlines?.expired(contextValue) ?? false;
+          const code = timedOut
+            ? 'GATEWAY_TIMEOUT'
+            : ((firstError?.extensions?.code as string | undefined) ?? 'OK');
           const operation = label(operationName);
-          metrics.requests.inc({ operation, code });
+          logged.add(contextValue);
+          metrics.requests.inc({ operation, code: KNOWN_CODES.has(code) ? code : 'OTHER' });
           metrics.requestDuration.observe({ operation }, seconds);
           contextValue.log.info(
             {
               operation: operationName ?? undefined,
-              status: response.http.status ?? 200,
+              status: timedOut ? 504 : (response.http.status ?? 200),
               code,
               durationMs: Math.round(seconds * 1e4) / 10,
               errors: body?.errors?.length ?? 0,

@@ -1,22 +1,39 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { traceHeaders, withSpan } from '../observability/tracing.js';
+import { attempt, type AttemptResult } from './attempt.js';
+import { createBreaker, SubgraphFault, type Breaker, type BreakerOptions } from './breaker.js';
+import type { DegradedSubgraphs } from './degraded.js';
+import { describeFailure, failureResponse, type Failure } from './failure.js';
+import { createFetchShapes, type FetchShape } from './fetchShape.js';
+import { DEFAULT_RETRY, nextRetryDelay } from './retryPolicy.js';
 
 export interface SubgraphClientOptions {
   readonly name: string;
   readonly url: string;
-  /** Per request, in milliseconds; `@apollo/gateway`'s own data source has none. */
+  /** Budget of one fetch, retries included, in milliseconds; `@apollo/gateway`'s own data source has none. */
   readonly timeoutMs: number;
   /** Keep-alive connections in this subgraph's pool. */
   readonly connections: number;
   readonly metrics: GatewayMetrics;
-  /** Extra headers for a request (the internal token, trace context). */
+  /** Extra headers for a request (the internal token); sent after, so over, the trace headers. */
   readonly headers?: (
     context: GatewayContext | undefined,
   ) => Promise<Record<string, string>> | Record<string, string>;
+  /** Retries of a failed query fetch (mutations are never retried). @default 2 */
+  readonly maxRetries?: number;
+  /** The circuit breaker of this subgraph. @default window 20, threshold 0.5, half-open after 10 s */
+  readonly breaker?: Partial<Omit<BreakerOptions, 'onStateChange'>>;
+  /** Where failed subgraphs are recorded for `extensions.degradedSubgraphs`. */
+  readonly degraded?: DegradedSubgraphs;
+  /** The request's deadline: aborting it abandons the fetch (the client got its 504 already). */
+  readonly requestSignal?: (context: GatewayContext | undefined) => AbortSignal | undefined;
+  /** Largest accepted response body, in bytes. @default 10 MiB */
+  readonly maxResponseBytes?: number;
 }
 
 /** One GraphQL request to a subgraph, as the query plan's fetch node describes it. */
@@ -26,15 +43,26 @@ export interface SubgraphRequest {
   readonly operationName: string | undefined;
 }
 
+/** A failed attempt thrown through the circuit breaker, so that it counts as a failure there. */
+class AttemptFault extends SubgraphFault {
+  constructor(readonly result: AttemptResult) {
+    super('subgraph attempt failed');
+  }
+}
+
 /**
- * Sends fetches to one subgraph over a keep-alive pool. Failures never throw: they come back as
- * GraphQL errors with a gateway code and `serviceName`, so `@apollo/gateway` gives them the paths of
- * the fetch and the rest of the plan carries on (partial data). No URL or body reaches the client.
+ * Sends fetches to one subgraph over a keep-alive pool, behind its circuit breaker, retrying
+ * queries (never mutations) with jittered backoff or the subgraph's `Retry-After`, all within one
+ * time budget. Failures never throw: they come back as GraphQL errors with a gateway code and
+ * `serviceName`, so `@apollo/gateway` gives them the paths of the fetch and the rest of the plan
+ * carries on (partial data). No URL or body reaches the client; details go to the request's log.
  */
 export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   readonly name: string;
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly breaker: Breaker;
+  private readonly shapeOf = createFetchShapes();
 
   constructor(private readonly options: SubgraphClientOptions) {
     this.name = options.name;
@@ -45,6 +73,15 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
+      maxResponseSize: options.maxResponseBytes ?? 10 * 1024 * 1024,
+    });
+    const circuit = options.metrics.subgraphCircuitOpen.labels({ subgraph: options.name });
+    circuit.set(0);
+    this.breaker = createBreaker({
+      window: options.breaker?.window ?? 20,
+      threshold: options.breaker?.threshold ?? 0.5,
+      halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? 10_000,
+      onStateChange: (state) => circuit.set(state === 'open' ? 1 : 0),
     });
   }
 
@@ -63,7 +100,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     );
   }
 
-  /** Sends one request; the cache and other wrappers call this directly. */
+  /** Sends one fetch (with retries); the cache and other wrappers call this directly. */
   async send(
     request: SubgraphRequest,
     context: GatewayContext | undefined,
@@ -71,98 +108,125 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const { metrics, name, timeoutMs } = this.options;
     const stopTimer = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {
-      const extraHeaders = (await this.options.headers?.(context)) ?? {};
-      const response = await this.pool.request({
+      const deadline = Date.now() + timeoutMs;
+      const requestSignal = this.options.requestSignal?.(context);
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = requestSignal ? AbortSignal.any([timeout, requestSignal]) : timeout;
+      const representations = request.variables?.representations;
+      const base = {
+        pool: this.pool,
         path: this.path,
-        method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
-          ...extraHeaders,
+          ...(context ? { 'x-request-id': context.requestId } : {}),
+          ...traceHeaders(context?.headers),
+          ...(await this.options.headers?.(context)),
         },
         body: JSON.stringify(request),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.body.text();
-      const parsed = parseGraphQLResponse(text);
-      if (!parsed) {
-        metrics.subgraphRequests.inc({ subgraph: name, outcome: 'invalid' });
-        context?.log.warn(
-          { subgraph: name, status: response.statusCode },
-          'subgraph returned a non-GraphQL response',
+        signal,
+        representations: Array.isArray(representations) ? representations.length : undefined,
+      };
+      const fetch: FailedFetch = {
+        context,
+        shape: this.shapeOf(request.query),
+        representations: base.representations,
+      };
+      for (let retry = 0; ; retry += 1) {
+        const result = await this.attemptThroughBreaker(base, retry);
+        if (result === 'open') {
+          metrics.subgraphRequests.inc({ subgraph: name, outcome: 'circuit_open' });
+          return this.fail(fetch, describeFailure({ kind: 'circuit-open' }, name, timeoutMs));
+        }
+        metrics.subgraphRequests.inc({ subgraph: name, outcome: outcomeLabel(result) });
+        if (result.ok) return result.response;
+        // why: a mutation is never sent twice; its side effect may have happened already.
+        const delay = fetch.shape.mutation
+          ? undefined
+          : nextRetryDelay(result.outcome, retry, deadline - Date.now(), this.retryOptions);
+        if (delay === undefined || signal.aborted) return this.finalFailure(fetch, result);
+        metrics.subgraphRetries.inc({ subgraph: name });
+        context?.log.debug(
+          { subgraph: name, retry: retry + 1, delayMs: delay },
+          'retrying subgraph fetch',
         );
-        return failure(
-          ErrorCode.DOWNSTREAM_SERVICE_ERROR,
-          `The ${name} subgraph returned an invalid response (HTTP ${response.statusCode}).`,
-          name,
-        );
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          return this.finalFailure(fetch, result);
+        }
       }
-      metrics.subgraphRequests.inc({
-        subgraph: name,
-        outcome: response.statusCode < 400 ? 'ok' : 'error',
-      });
-      if (response.statusCode >= 400 && !parsed.errors?.length) {
-        return failure(
-          ErrorCode.DOWNSTREAM_SERVICE_ERROR,
-          `The ${name} subgraph answered HTTP ${response.statusCode}.`,
-          name,
-        );
-      }
-      return parsed;
-    } catch (error) {
-      const timedOut = isTimeout(error);
-      metrics.subgraphRequests.inc({
-        subgraph: name,
-        outcome: timedOut ? 'timeout' : 'unavailable',
-      });
-      context?.log.warn({ subgraph: name, err: describe(error) }, 'subgraph request failed');
-      return timedOut
-        ? failure(
-            ErrorCode.SUBGRAPH_TIMEOUT,
-            `The ${name} subgraph did not answer within ${timeoutMs} ms.`,
-            name,
-          )
-        : failure(ErrorCode.SUBGRAPH_UNAVAILABLE, `The ${name} subgraph is unavailable.`, name);
     } finally {
       stopTimer();
     }
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
+  /** Closes the pool once its fetches are done; `force` aborts them (shutdown grace ran out). */
+  async close(force = false): Promise<void> {
+    await (force ? this.pool.destroy() : this.pool.close());
+  }
+
+  private get retryOptions() {
+    return { ...DEFAULT_RETRY, maxRetries: this.options.maxRetries ?? DEFAULT_RETRY.maxRetries };
+  }
+
+  private attemptThroughBreaker(
+    base: Parameters<typeof attempt>[0],
+    retry: number,
+  ): Promise<AttemptResult | 'open'> {
+    return withSpan(
+      'subgraph.http',
+      async (span) => {
+        try {
+          const run = await this.breaker.run(async () => {
+            const result = await attempt(base);
+            if (!result.ok && result.fault) throw new AttemptFault(result);
+            return result;
+          });
+          return run.open ? 'open' : run.value;
+        } catch (error) {
+          if (error instanceof AttemptFault) {
+            span.setAttribute(
+              'gateway.subgraph.failure',
+              error.result.ok ? '' : error.result.detail,
+            );
+            return error.result;
+          }
+          throw error;
+        }
+      },
+      { 'gateway.subgraph': this.name, 'gateway.subgraph.retry': retry },
+    );
+  }
+
+  private finalFailure(fetch: FailedFetch, result: AttemptResult & { ok: false }) {
+    fetch.context?.log.warn({ subgraph: this.name, err: result.detail }, 'subgraph request failed');
+    return this.fail(fetch, describeFailure(result.outcome, this.name, this.options.timeoutMs));
+  }
+
+  private fail(fetch: FailedFetch, failure: Failure): GatewayGraphQLResponse {
+    this.options.degraded?.mark(fetch.context, this.name);
+    return failureResponse(this.name, failure, fetch.shape, fetch.representations);
   }
 }
 
-function parseGraphQLResponse(text: string): GatewayGraphQLResponse | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
+/** What a failure needs to know about the fetch it answers. */
+interface FailedFetch {
+  readonly context: GatewayContext | undefined;
+  readonly shape: FetchShape;
+  readonly representations: number | undefined;
+}
+
+function outcomeLabel(result: AttemptResult): string {
+  if (result.ok) return 'ok';
+  switch (result.outcome.kind) {
+    case 'timed-out':
+      return 'timeout';
+    case 'connection-failed':
+      return 'unavailable';
+    case 'invalid-response':
+      return 'invalid';
+    case 'answered':
+      return 'error';
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const { data, errors } = body as Record<string, unknown>;
-  if (data === undefined && errors === undefined) return undefined;
-  if (errors !== undefined && !Array.isArray(errors)) return undefined;
-  return body;
-}
-
-function failure(code: ErrorCode, message: string, serviceName: string): GatewayGraphQLResponse {
-  return {
-    errors: [{ message, extensions: { code, serviceName } }],
-  };
-}
-
-function isTimeout(error: unknown): boolean {
-  if (
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError
-  )
-    return true;
-  const name = (error as { name?: string } | null)?.name;
-  return name === 'TimeoutError' || name === 'AbortError';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

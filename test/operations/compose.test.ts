@@ -1,0 +1,161 @@
+/**
+ * docker-compose.yml, deploy/nginx.conf and the Dockerfile against DESIGN.md, without a Docker
+ * engine: the compose file is parsed (YAML merge keys as Compose applies them), every gateway
+ * variable is resolved to its default and fed to the real `loadConfig`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { httpServerOptions } from '../../src/http/hardening.js';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES } from '../../subgraphs/shared/names.js';
+import { root } from './helpers/processes.js';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  stop_grace_period?: string;
+}
+
+const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+const nginx = read('deploy/nginx.conf');
+const gateways = Object.entries(services).filter(([, s]) => s.command?.includes('src/main.ts'));
+
+/** `${NAME:-default}` → default, as Compose resolves it with NAME unset. */
+const resolve = (value: string | number) =>
+  String(value).replace(/\$\{[A-Z0-9_]+:?-([^}]*)\}/g, '$1');
+const publishedPort = (mapping: string) => Number(mapping.split(':').at(-2));
+const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)?.[1]);
+
+/** Every gateway variable DESIGN.md lists, plus the operational ones of this issue. */
+const DESIGN_VARIABLES = [
+  'PORT',
+  'SUPERGRAPH_PATH',
+  'REDIS_URL',
+  'JWT_JWKS_URL',
+  'JWT_JWKS_PATH',
+  'JWT_PUBLIC_KEY',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'JWT_ALGORITHMS',
+  'MAX_DEPTH',
+  'MAX_ALIASES',
+  'MAX_COST',
+  'RATE_LIMIT_CAPACITY',
+  'RATE_LIMIT_REFILL_PER_SECOND',
+  'SUBGRAPH_TIMEOUT_MS',
+  'ADMIN_TOKEN',
+  'LOG_LEVEL',
+  'NODE_ENV',
+  'REQUEST_TIMEOUT_MS',
+  'SHUTDOWN_GRACE_MS',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'TRUST_PROXY',
+];
+
+describe('docker-compose.yml', () => {
+  it('has redis, the three subgraphs, two gateway replicas and a load balancer', () => {
+    expect(services.redis?.image).toMatch(/^redis:/);
+    for (const name of SUBGRAPH_NAMES)
+      expect(services[name]?.command?.slice(-2)).toEqual(['subgraphs/main.ts', name]);
+    expect(gateways.length).toBe(2);
+    expect(services.lb?.image).toMatch(/^nginx:/);
+  });
+
+  it('publishes the gateway on 4000 through the balancer only, subgraphs on their DESIGN ports', () => {
+    expect(services.lb?.ports?.map(publishedPort)).toEqual([4000]);
+    for (const [, gateway] of gateways) expect(gateway.ports).toBeUndefined();
+    for (const name of SUBGRAPH_NAMES) {
+      const service = services[name]!;
+      expect(Number(service.environment?.PORT)).toBe(DEFAULT_PORTS[name]);
+      expect(service.ports?.map(publishedPort)).toEqual([DEFAULT_PORTS[name]]);
+      expect(service.environment?.HOST).toBe('0.0.0.0');
+    }
+  });
+
+  it.each(gateways)(
+    '%s: every variable wired, and the defaults load as a valid config',
+    (_n, gw) => {
+      const env = Object.fromEntries(
+        Object.entries(gw.environment ?? {}).map(([k, v]) => [k, resolve(v)]),
+      );
+      for (const name of DESIGN_VARIABLES) expect(Object.keys(env)).toContain(name);
+      expect(env.REDIS_URL).toBe('redis://redis:6379');
+      for (const name of SUBGRAPH_NAMES)
+        expect(env[`SUBGRAPH_${name.toUpperCase()}_URL`]).toBe(
+          `http://${name}:${DEFAULT_PORTS[name]}/graphql`,
+        );
+      const config = loadConfig({ ...env, SUPERGRAPH_PATH: path.join(root, 'supergraph.graphql') });
+      expect(config.port).toBe(4000);
+      expect(config.rateLimit.trustProxy).toBe(true);
+      expect(Object.keys(config.subgraphUrls).sort()).toEqual([...SUBGRAPH_NAMES].sort());
+    },
+  );
+
+  it('checks health everywhere and starts each service only once what it needs is healthy', () => {
+    for (const name of ['redis', ...SUBGRAPH_NAMES, 'lb', ...gateways.map(([n]) => n)])
+      expect(services[name]?.healthcheck?.test.length, name).toBeGreaterThan(1);
+    for (const [, gw] of gateways) {
+      expect(gw.healthcheck?.test.join(' ')).toContain('/ready');
+      for (const dependency of ['redis', ...SUBGRAPH_NAMES])
+        expect(gw.depends_on?.[dependency]?.condition).toBe('service_healthy');
+    }
+    for (const [name] of gateways)
+      expect(services.lb?.depends_on?.[name]?.condition).toBe('service_healthy');
+    // The development keys exist before anything signs or verifies a token.
+    for (const name of [...SUBGRAPH_NAMES, ...gateways.map(([n]) => n)])
+      expect(services[name]?.depends_on?.keys?.condition).toBe('service_completed_successfully');
+  });
+
+  it('gives a stopping gateway longer than its drain before SIGKILL', () => {
+    for (const [, gw] of gateways) {
+      const env = gw.environment!;
+      const drainMs =
+        Number(resolve(env.SHUTDOWN_GRACE_MS!)) + Number(resolve(env.SHUTDOWN_DELAY_MS ?? '0'));
+      expect(seconds(gw.stop_grace_period ?? '10s') * 1000).toBeGreaterThan(drainMs);
+    }
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  it('balances over every gateway replica on 4000 and listens on 4000', () => {
+    for (const [name] of gateways) expect(nginx).toMatch(new RegExp(`server ${name}:4000\\b`));
+    expect(nginx).toMatch(/listen 4000;/);
+    expect(services.lb?.volumes).toContain('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro');
+  });
+
+  it('overwrites X-Forwarded-For (a client cannot choose its rate-limit identity)', () => {
+    expect(nginx).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(nginx).not.toMatch(/\$proxy_add_x_forwarded_for/);
+  });
+
+  it('closes idle upstream connections before the gateway would, and waits past its deadline', () => {
+    const idle = Number(/keepalive_timeout (\d+)s;/.exec(nginx)?.[1]) * 1000;
+    expect(idle).toBeLessThan(httpServerOptions().keepAliveTimeout!);
+    const readTimeout = Number(/proxy_read_timeout (\d+)s;/.exec(nginx)?.[1]) * 1000;
+    expect(readTimeout).toBeGreaterThan(loadConfig({}).requestTimeoutMs);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('runs the gateway on a Node the package supports, as an unprivileged user', () => {
+    const dockerfile = read('Dockerfile');
+    const node = Number(/^FROM node:(\d+)/m.exec(dockerfile)?.[1]);
+    expect(node).toBeGreaterThanOrEqual(20);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^CMD \[.*"src\/main\.ts"\]$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+});
