@@ -1,0 +1,89 @@
+import { getVariableValues } from 'graphql';
+import type { AdmissionRequest, AdmissionStep } from '../admission.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { actualCost } from './actual.js';
+import { createCostEstimator } from './cachedEstimator.js';
+import { costExtensionOf, type CostExtension } from './extension.js';
+
+export interface CostStepOptions {
+  /** Highest estimated cost admitted (`MAX_COST`). */
+  readonly maxCost: number;
+  /** List size where nothing declares one (`DEFAULT_LIST_SIZE`). */
+  readonly defaultListSize: number;
+  readonly metrics: GatewayMetrics;
+}
+
+/**
+ * Admission step 5. `admit` (after authorization, so removed fields cost nothing) estimates the
+ * operation and refuses it above the maximum with 400 `COST_ESTIMATED_TOO_EXPENSIVE`, before any
+ * subgraph is called. `complete` (after execution) computes the actual cost over the response, which
+ * the rate limit step uses to refund the unused part of the estimate.
+ */
+export function costStep(options: CostStepOptions): AdmissionStep {
+  const estimate = createCostEstimator();
+  const coercedVariables = new WeakMap<AdmissionRequest, Record<string, unknown>>();
+  return {
+    name: 'cost',
+    admit(request) {
+      const coerced = getVariableValues(
+        request.schema,
+        request.operation.variableDefinitions ?? [],
+        request.variables,
+        { maxErrors: 1 },
+      );
+      // why: variables that do not coerce are refused by execution (400 BAD_USER_INPUT) before any
+      // subgraph is called; a cost over them would mean nothing, so none is charged.
+      if (coerced.errors) return;
+      coercedVariables.set(request, coerced.coerced);
+      const result = estimate({
+        document: request.document,
+        operationName: request.operationName,
+        variables: coerced.coerced,
+        schema: request.schema,
+        index: request.supergraph.index,
+        defaultListSize: options.defaultListSize,
+      });
+      if (!result.ok) {
+        // Apollo has resolved the operation already, so this is a missing slicing argument: a
+        // document the schema's `@listSize(requireOneSlicingArgument)` does not allow.
+        throw new GatewayError(ErrorCode.GRAPHQL_VALIDATION_FAILED, result.message, {
+          status: 400,
+          extensions: { reason: result.code, ...(result.path ? { fieldPath: result.path } : {}) },
+        });
+      }
+      const limit = options.maxCost;
+      request.cost = { estimated: result.cost, actual: undefined, limit };
+      const extension: CostExtension = {
+        estimated: result.cost,
+        actual: null,
+        limit,
+        budgetRemaining: null,
+      };
+      request.extensions.cost = extension;
+      options.metrics.operationCost.observe({ kind: 'estimated' }, result.cost);
+      if (result.cost > limit) {
+        throw new GatewayError(
+          ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
+          `The operation's estimated cost ${result.cost} is above the maximum of ${limit}.`,
+          { status: 400, extensions: { cost: { estimated: result.cost, limit } } },
+        );
+      }
+    },
+    complete(request, result) {
+      if (!request.cost) return;
+      const actual = actualCost({
+        document: request.document,
+        operationName: request.operationName,
+        variables: coercedVariables.get(request),
+        schema: request.schema,
+        index: request.supergraph.index,
+        data: result.data,
+      });
+      request.cost.actual = actual;
+      const extension = costExtensionOf(request);
+      if (extension) extension.actual = actual;
+      options.metrics.operationCost.observe({ kind: 'actual' }, actual);
+    },
+  };
+}
