@@ -1,17 +1,58 @@
 /**
  * `npm start`: the whole stack on embedded defaults (three subgraphs and the gateway, in-process
  * stores, development keys), in one terminal with readable logs. Ctrl-C stops everything.
+ * `--ports GATEWAY,PRODUCT,USER,PAYMENT` moves the stack (default 4000,4001,4002,4003).
  */
 import concurrently from 'concurrently';
 
-const pretty =
-  '| pino-pretty --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname,service --singleLine';
+const flag = process.argv.indexOf('--ports');
+const ports = (flag >= 0 ? (process.argv[flag + 1] ?? '') : '4000,4001,4002,4003')
+  .split(',')
+  .map(Number);
+if (ports.length !== 4 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+  console.error('start: --ports takes four ports: GATEWAY,PRODUCT,USER,PAYMENT');
+  process.exit(2);
+}
+const [gateway, product, user, payment] = ports as [number, number, number, number];
+const pretty = process.stdout.isTTY
+  ? '| pino-pretty --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname,service --singleLine'
+  : '';
+const env = (vars: Record<string, string | number>) => ({
+  ...process.env,
+  ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])),
+});
+
 const { result } = concurrently(
   [
-    { name: 'product', command: `tsx subgraphs/main.ts product ${pretty}`, prefixColor: 'magenta' },
-    { name: 'user', command: `tsx subgraphs/main.ts user ${pretty}`, prefixColor: 'cyan' },
-    { name: 'payment', command: `tsx subgraphs/main.ts payment ${pretty}`, prefixColor: 'yellow' },
-    { name: 'gateway', command: `tsx src/main.ts ${pretty}`, prefixColor: 'green' },
+    {
+      name: 'product',
+      command: `tsx subgraphs/main.ts product ${pretty}`,
+      env: env({ PORT: product }),
+      prefixColor: 'magenta',
+    },
+    {
+      name: 'user',
+      command: `tsx subgraphs/main.ts user ${pretty}`,
+      env: env({ PORT: user }),
+      prefixColor: 'cyan',
+    },
+    {
+      name: 'payment',
+      command: `tsx subgraphs/main.ts payment ${pretty}`,
+      env: env({ PORT: payment }),
+      prefixColor: 'yellow',
+    },
+    {
+      name: 'gateway',
+      command: `tsx src/main.ts ${pretty}`,
+      env: env({
+        PORT: gateway,
+        SUBGRAPH_PRODUCT_URL: `http://localhost:${product}/graphql`,
+        SUBGRAPH_USER_URL: `http://localhost:${user}/graphql`,
+        SUBGRAPH_PAYMENT_URL: `http://localhost:${payment}/graphql`,
+      }),
+      prefixColor: 'green',
+    },
   ],
   { prefix: '[{name}]', killOthersOn: ['failure'], restartTries: 0 },
 );

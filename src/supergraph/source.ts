@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
 import { prepareSupergraph, type PreparedSupergraph } from './prepare.js';
+import { watchFile } from './watchFile.js';
 
 export interface SupergraphSource {
   /** Reads and prepares the supergraph once; throws when it is missing or does not parse. */
@@ -13,7 +13,7 @@ export interface SupergraphSource {
   watch(onChange: (next: PreparedSupergraph) => void): () => void;
 }
 
-/** The supergraph from a file, watched through its folder so editors' atomic renames are seen. */
+/** The supergraph from a file, watched for changes. */
 export function fileSupergraphSource(
   filePath: string,
   log: Logger,
@@ -21,49 +21,34 @@ export function fileSupergraphSource(
 ): SupergraphSource {
   let lastSdl: string | undefined;
   const read = () => prepareSupergraph(fs.readFileSync(filePath, 'utf8'));
+  const reload = (onChange: (next: PreparedSupergraph) => void) => {
+    let next: PreparedSupergraph;
+    try {
+      next = read();
+    } catch (error) {
+      log.error(
+        { err: String(error), path: filePath },
+        'supergraph reload failed; the last good supergraph keeps serving',
+      );
+      return;
+    }
+    if (next.sourceSdl === lastSdl) return;
+    try {
+      onChange(next);
+      lastSdl = next.sourceSdl;
+    } catch (error) {
+      log.error(
+        { err: String(error), path: filePath },
+        'supergraph reload rejected; the last good supergraph keeps serving',
+      );
+    }
+  };
   return {
     load() {
       const prepared = read();
       lastSdl = prepared.sourceSdl;
       return prepared;
     },
-    watch(onChange) {
-      let timer: NodeJS.Timeout | undefined;
-      const check = () => {
-        timer = undefined;
-        let next: PreparedSupergraph;
-        try {
-          next = read();
-        } catch (error) {
-          log.error(
-            { err: String(error), path: filePath },
-            'supergraph reload failed; the last good supergraph keeps serving',
-          );
-          return;
-        }
-        if (next.sourceSdl === lastSdl) return;
-        try {
-          onChange(next);
-          lastSdl = next.sourceSdl;
-        } catch (error) {
-          log.error(
-            { err: String(error), path: filePath },
-            'supergraph reload rejected; the last good supergraph keeps serving',
-          );
-        }
-      };
-      const watcher = fs.watch(path.dirname(filePath), (_event, name) => {
-        if (name && name !== path.basename(filePath)) return;
-        clearTimeout(timer);
-        timer = setTimeout(check, debounceMs);
-      });
-      watcher.on('error', (error) =>
-        log.error({ err: String(error) }, 'supergraph watcher failed'),
-      );
-      return () => {
-        clearTimeout(timer);
-        watcher.close();
-      };
-    },
+    watch: (onChange) => watchFile(filePath, log, () => reload(onChange), debounceMs),
   };
 }
