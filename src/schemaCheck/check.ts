@@ -8,6 +8,7 @@ import { schemaCoordinates } from './coordinates.js';
 import { findExpensiveOperations, findUnsizedNewLists, type CostLimits } from './costRisk.js';
 import { toReport, type CheckReport, type Finding } from './findings.js';
 import { createLocator } from './locator.js';
+import { staleManifest } from './manifestCheck.js';
 import { readOperationFiles, validateOperations } from './operations.js';
 import { buildSupergraphView, ownersOf, type SupergraphView } from './supergraphView.js';
 
@@ -62,11 +63,11 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
     );
   }
 
-  const operations = validateOperations(readOperationFiles(root), next.api, (c) =>
-    ownersOf(c, [next, base]),
-  );
+  const operationFiles = readOperationFiles(root);
+  const operations = validateOperations(operationFiles, next.api, (c) => ownersOf(c, [next, base]));
   findings.push(
     ...operations.findings,
+    ...staleManifest(root, operationFiles),
     ...findExpensiveOperations(operations.valid, next.api, next.index, options),
   );
   return toReport(findings);

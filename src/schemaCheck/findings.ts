@@ -10,6 +10,7 @@ export type Severity = 'error' | 'warning';
  * - `lost-auth-coverage`: a field or type is now visible to a caller it refused before (error).
  * - `cost-risk`: a new list field without `@listSize`, or an operation over the cost limit (error).
  * - `operation-invalid`: an operation in `operations/` no longer validates (error).
+ * - `stale-manifest`: `operations/manifest.json` does not list exactly the screens in `operations/` (error).
  */
 export type FindingKind =
   | 'composition'
@@ -19,7 +20,8 @@ export type FindingKind =
   | 'breaking'
   | 'lost-auth-coverage'
   | 'cost-risk'
-  | 'operation-invalid';
+  | 'operation-invalid'
+  | 'stale-manifest';
 
 /** One finding of a schema check, named so a backend team finds what to fix. */
 export interface Finding {
@@ -62,6 +64,7 @@ const KIND_TITLES: Record<FindingKind, string> = {
   'lost-auth-coverage': 'Lost auth coverage',
   'cost-risk': 'Cost risks',
   'operation-invalid': 'Operations that no longer validate',
+  'stale-manifest': 'Persisted-operations manifest out of date',
 };
 
 /** Human-readable report, grouped by kind in check order, errors before warnings. */
