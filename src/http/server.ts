@@ -43,7 +43,15 @@ export interface HttpOptions {
   readonly deadlines?: RequestDeadlines;
   /** Counts refusals made before Apollo Server's plugins run (`operation="none"`). */
   readonly metrics?: GatewayMetrics;
+  /** GraphQL requests in flight at once; beyond it, a fast 503 with `Retry-After: 1`. */
+  readonly maxInFlight?: number;
 }
+
+/** The request listener, and whether it shed load recently (readiness reports unready). */
+export type GatewayRequestListener = http.RequestListener & { overloaded(): boolean };
+
+/** After shedding, `/ready` fails this long, so balancers move traffic away (Router: 10 s). */
+const OVERLOAD_UNREADY_MS = 5_000;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -51,8 +59,11 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
  * The gateway's HTTP entry: GraphQL over HTTP on `/graphql` through Apollo Server, and the
  * operational routes. Anything unexpected becomes a masked 500 with the request id, logged once.
  */
-export function createRequestListener(options: HttpOptions): http.RequestListener {
+export function createRequestListener(options: HttpOptions): GatewayRequestListener {
   const { apollo, log } = options;
+  const maxInFlight = options.maxInFlight ?? Infinity;
+  let inFlight = 0;
+  let lastShedAt = -Infinity;
   /** Logs and counts a refusal that no plugin saw (REJECT convention of SECURITY-CASES.md). */
   const record = (requestId: string, status: number, body: string, reason: string): void => {
     if (!options.metrics) return;
@@ -69,7 +80,7 @@ export function createRequestListener(options: HttpOptions): http.RequestListene
     record(requestId, status, body, reason);
     send(res, status, JSON_HEADERS, body);
   };
-  return (req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     if (tooManyHeaders(req)) {
@@ -81,6 +92,23 @@ export function createRequestListener(options: HttpOptions): http.RequestListene
         errorBody(ErrorCode.BAD_REQUEST, 'The request has too many header fields.'),
         'too many headers',
       );
+    }
+    const graphql = (req.url ?? '/').split('?', 1)[0] === '/graphql';
+    if (graphql && inFlight >= maxInFlight) {
+      // why: a fast refusal beats queueing until every request times out (case 130).
+      lastShedAt = Date.now();
+      res.setHeader('retry-after', '1');
+      return refuse(
+        res,
+        requestId,
+        503,
+        errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'The gateway is overloaded; retry shortly.'),
+        'overloaded',
+      );
+    }
+    if (graphql) {
+      inFlight += 1;
+      res.once('close', () => (inFlight -= 1));
     }
     handle(req, res, requestId).catch((error: unknown) => {
       log.error(
@@ -100,6 +128,8 @@ export function createRequestListener(options: HttpOptions): http.RequestListene
       else res.destroy();
     });
   };
+  const overloaded = () => Date.now() - lastShedAt < OVERLOAD_UNREADY_MS;
+  return Object.assign(listener, { overloaded });
 
   async function handle(
     req: IncomingMessage,
@@ -233,7 +263,11 @@ export function createRequestListener(options: HttpOptions): http.RequestListene
     });
   }
 
-  function refuseBody(res: ServerResponse, reason: 'too-large' | 'aborted', requestId: string): void {
+  function refuseBody(
+    res: ServerResponse,
+    reason: 'too-large' | 'aborted',
+    requestId: string,
+  ): void {
     if (reason === 'too-large') {
       res.setHeader('connection', 'close');
       return refuse(

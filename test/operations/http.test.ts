@@ -127,7 +127,7 @@ describe('metrics', () => {
         ),
       );
       expect(operations.has('other')).toBe(true);
-      expect(operations.size).toBeLessThanOrEqual(200 + 2); // the cap, plus `other` and `anonymous`
+      expect(operations.size).toBeLessThanOrEqual(200 + 3); // the cap, plus `other`, `anonymous`, `none`
     },
   );
 });

@@ -27,6 +27,7 @@ import {
   type SubgraphProcess,
   type TestGateway,
 } from '../operations/helpers/processes.js';
+import { startFakeUserSubgraph } from './helpers.js';
 
 const SPLIT = '{ product(id: "p1") { name } user(id: "u1") { name } }';
 const ENTITIES = '{ products(first: 3) { name seller { name } } }';
@@ -142,7 +143,7 @@ describe('N. subgraph faults', { timeout: 60_000 }, () => {
         await user.restart();
       }
       await expect
-        .poll(async () => (await gw.query(SPLIT)).body.errors, { timeout: 10_000 })
+        .poll(async () => (await gw.query(SPLIT)).body.errors as unknown, { timeout: 10_000 })
         .toBeUndefined();
     });
   });
@@ -396,6 +397,29 @@ describe('N. subgraph faults', { timeout: 60_000 }, () => {
     } finally {
       await churn.close();
     }
+    // The fake resets every connection (RST before answering).
+    const resetting = await startFakeUserSubgraph();
+    resetting.mode = 'reset';
+    try {
+      await withGateway(
+        { SUBGRAPH_MAX_RETRIES: '0', CIRCUIT_BREAKER_WINDOW: '10000' },
+        async (gw) => {
+          await Promise.all(Array.from({ length: 10 }, () => gw.query(ENTITIES)));
+          const baseline = sockets();
+          for (let round = 0; round < 10; round += 1) {
+            const answers = await Promise.all(Array.from({ length: 10 }, () => gw.query(ENTITIES)));
+            for (const a of answers) {
+              expect(a.status).toBe(200);
+              expect(a.body.data.products).toHaveLength(3);
+            }
+          }
+          await expect.poll(sockets, { timeout: 10_000 }).toBeLessThanOrEqual(baseline + 2);
+        },
+        resetting.url,
+      );
+    } finally {
+      await resetting.close();
+    }
   });
 
   it('case 102: circuit breaker opens, fails fast, half-opens, closes; others unaffected', async () => {
@@ -426,7 +450,7 @@ describe('N. subgraph faults', { timeout: 60_000 }, () => {
       }
       await new Promise((r) => setTimeout(r, 1200));
       await expect
-        .poll(async () => (await gw.query(SPLIT)).body.errors, { timeout: 5000 })
+        .poll(async () => (await gw.query(SPLIT)).body.errors as unknown, { timeout: 5000 })
         .toBeUndefined();
       expect(await open()).toBe(0);
     });

@@ -156,44 +156,42 @@ async function copProbes(gw: {
   url: string;
   query: (q: string) => Promise<GraphQLResponse>;
 }): Promise<void> {
-  {
-    const text = (r: GraphQLResponse) => JSON.stringify(r.body);
-    // Alias overloading (101 aliases).
-    const aliases = await gw.query(
-      `{ ${Array.from({ length: 101 }, (_, i) => `a${i}: __typename`).join(' ')} }`,
-    );
-    expect(aliases.status).toBe(400);
-    // Array-based batch of 10.
-    const batch = await postGraphQL(
-      gw.url,
-      Array.from({ length: 10 }, () => ({ query: '{ __typename }' })),
-    );
-    expect(batch.status).toBe(400);
-    // Directive overloading (10 × @aa): refused, no execution.
-    const directives = await gw.query(`{ __typename ${'@aa '.repeat(10)}}`);
-    expect(directives.status).toBe(400);
-    // Circular introspection (4 levels).
-    const circular = await gw.query(
-      '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }',
-    );
-    expect(circular.status).toBe(400);
-    // Field suggestions (`__schema { directive }`) and exception leaks (`qwerty cop { abc }`).
-    const suggestion = await gw.query('{ __schema { directive } }');
-    expect(text(suggestion)).not.toMatch(/Did you mean/);
-    const junk = await gw.query('qwerty cop { abc }');
-    expect(junk.status).toBe(400);
-    expect(text(junk)).not.toMatch(/stacktrace|exception|\bat \S+\.(ts|js):\d+/);
-    // URL-encoded POST (CSRF) and GET mutation.
-    const form = await postRaw(gw.url, 'query=%7B__typename%7D', {
-      'content-type': 'application/x-www-form-urlencoded',
-    });
-    expect(form.status).toBe(400);
-    const getMutation = await getGraphQL(gw.url, {
-      query: 'mutation { createPayment(productId: "p1") { id } }',
-    });
-    expect(getMutation.status).toBe(405);
-    // Field duplication (500 fields) is accepted per case 15: answered, no 5xx.
-    const dup = await gw.query(`{ ${'__typename '.repeat(500)}}`);
-    expect(dup.status).toBeLessThan(500);
-  }
+  const text = (r: GraphQLResponse) => JSON.stringify(r.body);
+  // Alias overloading (101 aliases).
+  const aliases = await gw.query(
+    `{ ${Array.from({ length: 101 }, (_, i) => `a${i}: __typename`).join(' ')} }`,
+  );
+  expect(aliases.status).toBe(400);
+  // Array-based batch of 10.
+  const batch = await postGraphQL(
+    gw.url,
+    Array.from({ length: 10 }, () => ({ query: '{ __typename }' })),
+  );
+  expect(batch.status).toBe(400);
+  // Directive overloading (10 × @aa): refused, no execution.
+  const directives = await gw.query(`{ __typename ${'@aa '.repeat(10)}}`);
+  expect(directives.status).toBe(400);
+  // Circular introspection (4 levels).
+  const circular = await gw.query(
+    '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }',
+  );
+  expect(circular.status).toBe(400);
+  // Field suggestions (`__schema { directive }`) and exception leaks (`qwerty cop { abc }`).
+  const suggestion = await gw.query('{ __schema { directive } }');
+  expect(text(suggestion)).not.toMatch(/Did you mean/);
+  const junk = await gw.query('qwerty cop { abc }');
+  expect(junk.status).toBe(400);
+  expect(text(junk)).not.toMatch(/stacktrace|exception|\bat \S+\.(ts|js):\d+/);
+  // URL-encoded POST (CSRF) and GET mutation.
+  const form = await postRaw(gw.url, 'query=%7B__typename%7D', {
+    'content-type': 'application/x-www-form-urlencoded',
+  });
+  expect(form.status).toBe(400);
+  const getMutation = await getGraphQL(gw.url, {
+    query: 'mutation { createPayment(productId: "p1") { id } }',
+  });
+  expect(getMutation.status).toBe(405);
+  // Field duplication (500 fields) is accepted per case 15: answered, no 5xx.
+  const dup = await gw.query(`{ ${'__typename '.repeat(500)}}`);
+  expect(dup.status).toBeLessThan(500);
 }

@@ -162,6 +162,37 @@ describe('R. HTTP layer', { timeout: 40_000 }, () => {
     await expectStillServing(stack);
   });
 
+  it('case 130: above MAX_IN_FLIGHT: a fast 503 with Retry-After, readiness unready, then recovery', async () => {
+    const small = await startStack({ env: { MAX_IN_FLIGHT: '2', RATE_LIMIT_CAPACITY: '1000000' } });
+    const base = small.url.replace(/\/graphql$/, '');
+    try {
+      const query = '{ products(first: 5) { name seller { name } } }';
+      const timed = async () => {
+        const started = Date.now();
+        const r = await small.query(query);
+        return { ...r, ms: Date.now() - started };
+      };
+      const burst = await Promise.all(Array.from({ length: 40 }, timed));
+      const shed = burst.filter((r) => r.status === 503);
+      expect(shed.length).toBeGreaterThan(0);
+      expect(burst.filter((r) => r.status !== 503 && r.status !== 200)).toEqual([]);
+      for (const r of shed) {
+        expect(r.headers.get('retry-after')).toBe('1');
+        expect(r.body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+        expect(r.ms).toBeLessThan(2000);
+      }
+      const ready = await fetch(`${base}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ reason: 'overloaded' });
+      await expect
+        .poll(async () => (await fetch(`${base}/ready`)).status, { timeout: 10_000, interval: 500 })
+        .toBe(200);
+      expect((await small.query(query)).status).toBe(200);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('case 129: 1,000 idle connections: new requests still served, memory bounded', async () => {
     const before = process.memoryUsage().rss;
     const sockets = await Promise.all(

@@ -112,7 +112,8 @@ describe('S. graceful shutdown', { timeout: 60_000 }, () => {
       await redis?.stop();
     });
 
-    it.each(['SIGINT', 'SIGTERM'] as const)(
+    // SIGTERM's exit 0 is cases 131, 132 and 134; here SIGINT, with Redis configured.
+    it.each(['SIGINT'] as const)(
       'case 135: %s: clean exit 0, Redis QUIT sent, no unhandled rejection',
       async (signal) => {
         const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
