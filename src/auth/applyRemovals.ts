@@ -93,12 +93,17 @@ export function applyRemovals(
     stack.push(object);
     let nullify = false;
     let refilled = false;
+    // why: one field selected twice under one response key (`email ... on User { email }`) is one
+    // response path, so one error.
+    const reported = new Set<string>();
     for (const removal of node.removals) {
       if (!applies(removal.guards)) continue;
       if (removal.kind === 'fragment' || removal.responseKey === undefined) {
         removed.push({ path, coordinate: removal.coordinate });
         continue;
       }
+      if (reported.has(removal.responseKey)) continue;
+      reported.add(removal.responseKey);
       refilled ||= !Object.hasOwn(object, removal.responseKey);
       setOwn(object, removal.responseKey, null);
       removed.push({ path: [...path, removal.responseKey], coordinate: removal.coordinate });

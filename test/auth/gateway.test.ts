@@ -221,3 +221,17 @@ describe('mutations the caller may not run are removed, nothing executed', () =>
     });
   });
 });
+
+describe('one error per removed response path', () => {
+  it('reports a field selected twice under one key once', async () => {
+    const token = await devToken('u3', '');
+    const { body } = await stack.query('{ user(id: "u3") { name email ... on User { email } } }', {
+      token,
+    });
+    expect(body.data.user).toEqual({ name: expect.any(String), email: null });
+    const unauthorized = body.errors.filter(
+      (e: { extensions: { code: string } }) => e.extensions.code === 'UNAUTHORIZED_FIELD_OR_TYPE',
+    );
+    expect(unauthorized.map((e: { path: unknown }) => e.path)).toEqual([['user', 'email']]);
+  });
+});
