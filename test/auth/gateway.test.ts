@@ -229,9 +229,8 @@ describe('one error per removed response path', () => {
       token,
     });
     expect(body.data.user).toEqual({ name: expect.any(String), email: null });
-    const unauthorized = body.errors.filter(
-      (e: { extensions: { code: string } }) => e.extensions.code === 'UNAUTHORIZED_FIELD_OR_TYPE',
-    );
-    expect(unauthorized.map((e: { path: unknown }) => e.path)).toEqual([['user', 'email']]);
+    const errors = body.errors as { path: unknown; extensions: { code: string } }[];
+    const unauthorized = errors.filter((e) => e.extensions.code === 'UNAUTHORIZED_FIELD_OR_TYPE');
+    expect(unauthorized.map((e) => e.path)).toEqual([['user', 'email']]);
   });
 });
