@@ -1,0 +1,64 @@
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayContext } from '../context.js';
+import type { SubgraphRequest } from '../subgraphClient/subgraphClient.js';
+import type { CacheRuntime } from './runtime.js';
+import type { Unit } from './unit.js';
+
+/** What the cache wraps: the subgraph client's `send` (retries, breaker and auth headers live there). */
+export interface SubgraphSender {
+  readonly name: string;
+  send(
+    request: SubgraphRequest,
+    context: GatewayContext | undefined,
+  ): Promise<GatewayGraphQLResponse>;
+}
+
+/** One fetch being served: the subgraph, the shared runtime and the request's caller. */
+export interface FetchContext {
+  readonly client: SubgraphSender;
+  readonly runtime: CacheRuntime;
+  readonly context: GatewayContext;
+  /** The caller's private scope; undefined for anonymous callers (no private entries at all). */
+  readonly scope: string | undefined;
+}
+
+/** Whether `unit` may be read from and written to the cache for this caller. */
+export function cacheable(fetch: FetchContext, unit: Unit): boolean {
+  const { maxAge, scope } = unit.policy;
+  // why: anonymous callers never read or write private entries.
+  return fetch.runtime.enabled && maxAge > 0 && (scope === 'PUBLIC' || fetch.scope !== undefined);
+}
+
+/**
+ * Sends through single-flight: identical concurrent requests share one answer when they come from
+ * one scope and read the same versions before (`versions`). why: a request that saw a newer
+ * version must not take the answer of a fetch started before that version's mutation, or it would
+ * store old data under the new version.
+ */
+export function send(
+  fetch: FetchContext,
+  request: SubgraphRequest,
+  versions = '',
+): Promise<GatewayGraphQLResponse> {
+  return fetch.runtime.singleFlight(`${fetch.scope ?? ''}\n${versions}`, request, (r) =>
+    fetch.client.send(r, fetch.context),
+  );
+}
+
+/** Adds one fetch's field lookups to `gateway_cache_{hits,misses}_total` (one update each). */
+export function countLookups(fetch: FetchContext, hits: number, misses: number): void {
+  const labels = { subgraph: fetch.client.name };
+  if (hits) fetch.runtime.metrics.cacheHits.inc(labels, hits);
+  if (misses) fetch.runtime.metrics.cacheMisses.inc(labels, misses);
+}
+
+/** The given variables without `representations`, restricted to `used` when given. */
+export function pickVariables(
+  given: Readonly<Record<string, unknown>>,
+  used: ReadonlySet<string> | undefined,
+): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(given))
+    if (name !== 'representations' && (!used || used.has(name))) picked[name] = value;
+  return picked;
+}

@@ -1,0 +1,70 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { OperationTypeNode } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import type { CacheScope } from './policy.js';
+
+/**
+ * The response's `Cache-Control`: the lowest TTL of everything served for the request (from the
+ * cache, with what remains of its TTL, or from a subgraph), `private` if any part was private or
+ * the caller is authenticated, `no-store` when nothing cacheable was served, for mutations and for
+ * responses with errors. Per-request state lives in a WeakMap keyed by the request's context.
+ */
+export interface ResponsePolicy {
+  /** Records one served value; called by the caching data source for every field it serves. */
+  served(context: GatewayContext, maxAge: number, scope: CacheScope): void;
+  /** The response must not be stored (a mutation, a fetch the cache could not analyse). */
+  uncacheable(context: GatewayContext): void;
+  readonly plugin: ApolloServerPlugin<GatewayContext>;
+}
+
+interface State {
+  maxAge: number;
+  private: boolean;
+}
+
+export function createResponsePolicy(): ResponsePolicy {
+  const states = new WeakMap<GatewayContext, State>();
+  const stateOf = (context: GatewayContext) => {
+    let state = states.get(context);
+    if (!state) {
+      state = { maxAge: Infinity, private: false };
+      states.set(context, state);
+    }
+    return state;
+  };
+  return {
+    served(context, maxAge, scope) {
+      const state = stateOf(context);
+      state.maxAge = Math.min(state.maxAge, Math.max(0, Math.floor(maxAge)));
+      state.private ||= scope === 'PRIVATE';
+    },
+    uncacheable(context) {
+      stateOf(context).maxAge = 0;
+    },
+    plugin: {
+      requestDidStart: () =>
+        Promise.resolve({
+          willSendResponse({ contextValue, response, operation }) {
+            const state = states.get(contextValue);
+            const errors =
+              response.body.kind === 'single' && !!response.body.singleResult.errors?.length;
+            const cacheable =
+              state &&
+              Number.isFinite(state.maxAge) &&
+              state.maxAge > 0 &&
+              operation?.operation === OperationTypeNode.QUERY &&
+              !errors;
+            // why: a shared HTTP cache may serve a response to an `Authorization` request to others
+            // only when it says `public`; an authenticated caller's response never does
+            // (SECURITY-CASES 87), whatever its fields' scopes.
+            const scope = state?.private || contextValue.principal ? 'private' : 'public';
+            response.http.headers.set(
+              'cache-control',
+              cacheable ? `max-age=${state.maxAge}, ${scope}` : 'no-store',
+            );
+            return Promise.resolve();
+          },
+        }),
+    },
+  };
+}

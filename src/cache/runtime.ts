@@ -1,0 +1,105 @@
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { LRUCache } from 'lru-cache';
+import type { Principal } from '../context.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { SubgraphRequest } from '../subgraphClient/subgraphClient.js';
+import { privateScope } from './keys.js';
+import type { CacheModel } from './model.js';
+import { compileFetch, type FetchPlan } from './plan.js';
+import type { ResponsePolicy } from './responsePolicy.js';
+import type { CacheStore } from './store.js';
+
+/** Everything the caching data sources of one gateway share. */
+export interface CacheRuntime {
+  readonly store: CacheStore;
+  /** False (`CACHE_ENABLED=false`): nothing is read or written; headers are still computed. */
+  readonly enabled: boolean;
+  readonly metrics: GatewayMetrics;
+  readonly policy: ResponsePolicy;
+  readonly now: () => number;
+  /** The model of the supergraph now serving; undefined before the first load. */
+  model(): CacheModel | undefined;
+  /** The compiled plan of a fetch to `subgraph` (memoized per supergraph: no per-request parse). */
+  plan(model: CacheModel, subgraph: string, query: string): FetchPlan;
+  /** The private scope of a verified caller (memoized per principal object). */
+  scopeOf(principal: Principal): string;
+  /**
+   * Runs `send` once for identical concurrent requests of one authorization scope (SECURITY-CASES
+   * 90: a cold cache causes no stampede); every caller gets its own copy when it was shared.
+   */
+  singleFlight(
+    scope: string,
+    request: SubgraphRequest,
+    send: (request: SubgraphRequest) => Promise<GatewayGraphQLResponse>,
+  ): Promise<GatewayGraphQLResponse>;
+}
+
+export interface CacheRuntimeOptions {
+  readonly store: CacheStore;
+  readonly enabled: boolean;
+  readonly metrics: GatewayMetrics;
+  readonly policy: ResponsePolicy;
+  readonly model: () => CacheModel | undefined;
+  readonly now?: () => number;
+  /** Compiled plans kept per supergraph. @default 2000 */
+  readonly maxPlans?: number;
+}
+
+export function createCacheRuntime(options: CacheRuntimeOptions): CacheRuntime {
+  const plans = new WeakMap<CacheModel, LRUCache<string, FetchPlan>>();
+  const scopes = new WeakMap<Principal, string>();
+  const inflight = new Map<string, { promise: Promise<GatewayGraphQLResponse>; joiners: number }>();
+  return {
+    store: options.store,
+    enabled: options.enabled,
+    metrics: options.metrics,
+    policy: options.policy,
+    now: options.now ?? Date.now,
+    model: options.model,
+    plan(model, subgraph, query) {
+      let cache = plans.get(model);
+      if (!cache) {
+        cache = new LRUCache({ max: options.maxPlans ?? 2000 });
+        plans.set(model, cache);
+      }
+      const key = `${subgraph}\n${query}`;
+      let plan = cache.get(key);
+      if (!plan) {
+        plan = compileFetch(query, model, subgraph);
+        cache.set(key, plan);
+      }
+      return plan;
+    },
+    scopeOf(principal) {
+      let scope = scopes.get(principal);
+      if (scope === undefined) {
+        scope = privateScope(principal);
+        scopes.set(principal, scope);
+      }
+      return scope;
+    },
+    async singleFlight(scope, request, send) {
+      const key = JSON.stringify([
+        scope,
+        request.operationName ?? null,
+        request.query,
+        request.variables ?? null,
+      ]);
+      const existing = inflight.get(key);
+      if (existing) {
+        existing.joiners += 1;
+        return structuredClone(await existing.promise);
+      }
+      const entry = { promise: send(request), joiners: 0 };
+      inflight.set(key, entry);
+      try {
+        const response = await entry.promise;
+        // why: `@apollo/gateway` merges later fetches into these objects in place; a shared answer
+        // must never carry one request's merged data into another's.
+        return entry.joiners ? structuredClone(response) : response;
+      } finally {
+        inflight.delete(key);
+      }
+    },
+  };
+}
