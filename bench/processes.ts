@@ -63,7 +63,8 @@ async function waitFor(url: string, name: string): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: '{"query":"{ __typename }"}',
       });
-      if (response.ok) return;
+      // A subgraph answers 401 to a call without the gateway's internal token: it is up.
+      if (response.ok || response.status === 401) return;
     } catch {
       // not up yet
     }

@@ -5,18 +5,33 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { GatewayConfig } from './config/config.js';
 import type { GatewayContext } from './context.js';
 import { createAdmission } from './admission.js';
-import { ErrorCode } from './errors.js';
+import { createAuth } from './auth/auth.js';
+import { createCache } from './cache/cache.js';
+import { costResponsePlugin } from './cost/costResponsePlugin.js';
+import { costStep } from './cost/costStep.js';
+import { limitsStep } from './limits/limitsStep.js';
+import { tokenLimitPlugin } from './limits/tokenLimitPlugin.js';
+import { createRateLimit } from './rateLimit/rateLimit.js';
+import { ErrorCode, GatewayError } from './errors.js';
 import type { PreparedSupergraph } from './supergraph/prepare.js';
 import { createRequestListener, type Route } from './http/server.js';
+import { createRequestDeadlines } from './http/deadline.js';
+import { hardenServer, httpServerOptions } from './http/hardening.js';
+import { closeRedis } from './lifecycle/closeRedis.js';
+import { createDrainer } from './lifecycle/drain.js';
+import { redisApqCache } from './persisted/apqCache.js';
+import { createPersistedGate } from './persisted/gate.js';
+import { fileManifestSource } from './persisted/manifestSource.js';
 import { createRedis, redisAnswers } from './redis/connection.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { requestLogPlugin } from './observability/requestLog.js';
 import { SubgraphClient } from './subgraphClient/subgraphClient.js';
+import { createDegradedSubgraphs } from './subgraphClient/degraded.js';
 import { createFederation, type Federation } from './supergraph/federation.js';
 import { fileSupergraphSource, type SupergraphSource } from './supergraph/source.js';
 
@@ -37,15 +52,35 @@ export interface Gateway {
   readonly httpServer: http.Server;
 }
 
+/** How long an automatic persisted query stays registered (a miss only costs one resend). */
+const APQ_TTL_SECONDS = 24 * 60 * 60;
+
 /**
  * Builds the gateway. Read it top to bottom: it is the request path.
  */
 export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
   const log = deps.log;
+  // 2 and 4: token verification, field authorization, internal tokens for the subgraphs.
+  const auth = createAuth(config, log);
   const metrics = deps.metrics ?? createMetrics();
   const source = deps.supergraphSource ?? fileSupergraphSource(config.supergraphPath, log);
   // Shared state across gateway instances (budgets, cache) lives in Redis when configured.
   const redis = config.redisUrl ? createRedis({ url: config.redisUrl, log }) : undefined;
+
+  // 7. Per-field cache in front of every subgraph (Redis when configured, else in-process).
+  const cache = createCache({
+    config: config.cache,
+    redis,
+    adminToken: config.adminToken,
+    supergraph: () => current(),
+    metrics,
+    log,
+    authenticate: (headers) => auth.authenticate(headers),
+  });
+
+  // Per request: its overall deadline (504 after it), and the subgraphs that failed it.
+  const deadlines = createRequestDeadlines();
+  const degraded = createDegradedSubgraphs();
 
   // 7. Plan and execute: every fetch of the query plan goes through the subgraph client.
   const clients = new Map<string, SubgraphClient>();
@@ -60,18 +95,36 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         timeoutMs: config.subgraphs.timeoutMs,
         connections: config.subgraphs.connections,
         metrics,
+        // Never the client's token: a short-lived internal token for this subgraph and caller.
+        headers: auth.subgraphHeaders(name),
+        // Resilience: retries (queries only), a circuit breaker per subgraph, the request's deadline.
+        maxRetries: config.subgraphs.maxRetries,
+        breaker: {
+          window: config.subgraphs.breakerWindow,
+          halfOpenAfterMs: config.subgraphs.breakerHalfOpenAfterMs,
+        },
+        degraded,
+        requestSignal: (ctx) => deadlines.signalOf(ctx),
       });
       clients.set(key, client);
     }
-    return client;
+    return cache.dataSource(client);
   };
   // 4–6. Admission, in order, before any subgraph is called: authorize, cost, rate limit.
   let current: () => PreparedSupergraph | undefined = () => undefined;
+  const rateLimit = createRateLimit({ config: config.rateLimit, redis, log, metrics });
   const admission = createAdmission(
     [
+      // 3. Limits: depth, aliases, root fields, directives of the client's (validated) document.
+      limitsStep(config.limits),
       // 4. Authorize: remove what the caller may not see.
+      auth.authorizeStep,
       // 5. Cost: estimate, refuse above the maximum.
+      costStep({ ...config.cost, metrics }),
       // 6. Rate limit: take the estimate from the caller's budget.
+      rateLimit.step,
+      // 7. Cache: mutations also select their entities' keys, so their cached fields can be invalidated.
+      cache.step,
     ],
     () => current(),
   );
@@ -79,9 +132,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   current = () => federation.current();
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    // 3. A document whose operation cannot be chosen is the client's 400, not the planner's 500.
+    operationRequiredPlugin,
     admission.plugin,
+    // 3. Token limit: its own code, MAX_TOKENS_LIMIT, for the parser's token-limit failure.
+    tokenLimitPlugin({
+      maxTokens: config.limits.maxTokens,
+      maxSourceLength: config.limits.maxQueryChars,
+    }),
+    // 8. Respond: `extensions.cost` and the RateLimit headers also on refused requests.
+    costResponsePlugin(admission),
+    rateLimit.headersPlugin(admission),
+    // 8. Respond: `Cache-Control` = the lowest TTL of what was served, private if any part was.
+    cache.plugin,
     // 8. Respond: a log line and metrics per request.
-    requestLogPlugin(metrics),
+    requestLogPlugin(metrics, deadlines),
+    // Partial answers name the subgraphs that failed: `extensions.degradedSubgraphs`.
+    degraded.plugin,
     // Landing page and introspection only outside production.
     config.introspection
       ? ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: false })
@@ -94,7 +161,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     // 3. Parse and validate: token limit in the parser, recursion guard before validation.
-    parseOptions: { maxTokens: config.limits.maxTokens },
+    parseOptions: {
+      maxTokens: config.limits.maxTokens,
+      maxSourceLength: config.limits.maxQueryChars,
+    },
     maxRecursiveSelections: true,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -102,17 +172,25 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // Apollo pretty-prints by default; compact JSON is smaller and faster.
     stringifyResult: (value) => JSON.stringify(value),
     logger: log.child({ component: 'apollo-server' }),
+    // Automatic persisted queries in `allow` mode (in Redis when configured); safelist mode answers ids itself.
+    // why a TTL: Apollo stores registrations forever by default; APQ is a cache, not a store.
+    persistedQueries:
+      config.persisted.mode === 'allow'
+        ? { ...(redis ? { cache: redisApqCache(redis) } : {}), ttl: APQ_TTL_SECONDS }
+        : false,
     plugins,
     formatError: (formatted, error) => maskError(formatted, error, config, log),
   });
 
   // 2. Authenticate: the context of each request (no token = anonymous).
-  const context = (req: IncomingMessage, requestId: string): Promise<GatewayContext> => {
+  const context = async (req: IncomingMessage, requestId: string): Promise<GatewayContext> => {
     const headers = req.headers as Record<string, string | undefined>;
+    // Throws 401 for a bad token (503 if the keys are unreachable): nothing is parsed or executed.
+    const principal = await auth.authenticate(headers);
     return Promise.resolve({
       requestId,
       log: log.child({ requestId }),
-      principal: null,
+      principal,
       clientIp: clientIpOf(req, config.rateLimit.trustProxy),
       headers,
       exposeQueryPlan: config.exposeQueryPlan && headers['apollo-expose-query-plan'] === 'true',
@@ -123,7 +201,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const routes: Record<string, Route> = {
     'GET /health': () => json(200, { status: 'ok' }),
     'GET /ready': async () => {
+      if (drainer.draining) return json(503, { status: 'unavailable', reason: 'draining' });
       if (!ready) return json(503, { status: 'unavailable', reason: 'starting or draining' });
+      if (listener.overloaded()) return json(503, { status: 'unavailable', reason: 'overloaded' });
       if (!federation.current())
         return json(503, { status: 'unavailable', reason: 'no supergraph loaded' });
       if (redis && !(await redisAnswers(redis)))
@@ -135,23 +215,36 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       headers: { 'content-type': metrics.registry.contentType },
       body: await metrics.registry.metrics(),
     }),
+    // Admin: `ADMIN_TOKEN` or a JWT with `admin:cache`; bumps an entity's, type's or subgraph's version.
+    'POST /cache/invalidate': cache.invalidate,
   };
 
-  const httpServer = http.createServer(
-    {
-      requestTimeout: 30_000,
-      headersTimeout: 10_000,
-      keepAliveTimeout: 5_000,
-      maxHeaderSize: 16 * 1024,
-    },
-    createRequestListener({
-      apollo,
-      log,
-      maxBodyBytes: config.limits.maxBodyBytes,
-      context,
-      routes,
-    }),
+  const manifest = fileManifestSource(
+    config.persisted.manifestPath,
+    log,
+    config.persisted.mode === 'safelist',
   );
+  const listener = createRequestListener({
+    apollo,
+    log,
+    metrics,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    context,
+    routes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxInFlight: config.maxInFlight,
+    deadlines,
+    // 1. HTTP: persisted operations (manifest ids, safelist) before anything is parsed.
+    gate: createPersistedGate(config.persisted.mode, manifest, config.persisted.requireId),
+  });
+  const httpServer = http.createServer(
+    // Timeouts and header limits, each chosen deliberately: see http/hardening.ts.
+    httpServerOptions(),
+    listener,
+  );
+
+  hardenServer(httpServer);
+  const drainer = createDrainer(httpServer);
 
   return {
     metrics,
@@ -170,13 +263,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     },
     async stop() {
       ready = false;
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeIdleConnections();
-      });
+      // Fail /ready for SHUTDOWN_DELAY_MS, stop accepting; in-flight requests get SHUTDOWN_GRACE_MS.
+      const { forced } = await drainer.drain(config.shutdownGraceMs, config.shutdownDelayMs);
+      if (forced) log.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace ran out');
       await apollo.stop();
-      await Promise.all([...clients.values()].map((c) => c.close()));
-      redis?.disconnect();
+      manifest.close();
+      await Promise.all([...clients.values()].map((c) => c.close(forced)));
+      await closeRedis(redis);
     },
   };
 }
@@ -199,8 +292,33 @@ function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 /**
- * Errors the gateway did not mean to send (no code of ours) lose their message outside development;
- * the full error goes to the log. Stack traces never reach a client.
+ * A document with several operations and no (or an unknown) `operationName`: Apollo Server leaves
+ * the choice to the executor, and `@apollo/gateway` throws it as a 500. Refused here, before
+ * admission and planning, as the client error it is.
+ */
+const operationRequiredPlugin: ApolloServerPlugin<GatewayContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation({ operation, request }) {
+        if (operation) return Promise.resolve();
+        const message = request.operationName
+          ? `Unknown operation named "${request.operationName}".`
+          : 'Must provide operation name if query contains multiple operations.';
+        throw new GatewayError(ErrorCode.BAD_REQUEST, message, { status: 400 });
+      },
+    }),
+};
+
+/** graphql-js's name suggestions (`Did you mean "email"?`), wherever they appear in a message. */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/**
+ * Every error on its way out. Stack traces and server-side exception objects are dropped in every
+ * mode, whoever put them there (a subgraph's error is relayed with its extensions). In production,
+ * name suggestions are removed from every message: Apollo's `hideSchemaDetailsFromClientErrors`
+ * covers validation only, and graphql-js also suggests names when it coerces variables.
+ * Errors the gateway did not mean to send (no code of ours) lose their message in production;
+ * the full error goes to the log.
  */
 function maskError(
   formatted: GraphQLFormattedError,
@@ -208,13 +326,32 @@ function maskError(
   config: GatewayConfig,
   log: Logger,
 ): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  const {
+    stacktrace: _stacktrace,
+    exception: _exception,
+    ...extensions
+  } = formatted.extensions ?? {};
+  const message = config.production ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+  const cleaned: GraphQLFormattedError = formatted.extensions
+    ? { ...formatted, message, extensions }
+    : { ...formatted, message };
+  const code = extensions.code;
+  if (code !== ErrorCode.INTERNAL_SERVER_ERROR) return cleaned;
+  // why: Apollo refuses some requests (an APQ hash that does not match, an unsupported APQ
+  // version) with an HTTP 4xx but no code; they are the client's errors, not unexpected ones.
+  const status = error instanceof GraphQLError ? httpStatusOf(error) : undefined;
+  if (status !== undefined && status < 500)
+    return { ...cleaned, extensions: { ...extensions, code: ErrorCode.BAD_REQUEST } };
   const original = unwrapResolverError(error);
   log.error(
     { err: original instanceof Error ? original.stack : String(original) },
     'unexpected error in a response',
   );
-  if (!config.production) return formatted;
+  if (!config.production) return cleaned;
   return { message: 'Internal server error', path: formatted.path, extensions: { code } };
+}
+
+function httpStatusOf(error: GraphQLError): number | undefined {
+  const http = error.extensions.http as { status?: unknown } | undefined;
+  return typeof http?.status === 'number' ? http.status : undefined;
 }

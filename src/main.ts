@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './observability/logger.js';
+import { startTracing } from './observability/tracing.js';
 
 /** `npm run gateway`: the gateway alone, configured by environment variables. */
 async function main(): Promise<void> {
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  // Tracing is process-wide, so it starts here, before the gateway, only when configured.
+  const tracing = await startTracing(config.tracing);
   const gateway = createGateway(config, { log });
   const { url } = await gateway.start();
   log.info({ url }, 'gateway ready');
@@ -23,14 +26,22 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    gateway.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: String(error) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    // why: a last resort if closing hangs (it should not): never outlive the grace by much.
+    setTimeout(
+      () => process.exit(1),
+      config.shutdownDelayMs + config.shutdownGraceMs + 5_000,
+    ).unref();
+    gateway
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: String(error) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,10 +1,12 @@
 /**
  * `npm run subgraph -- NAME`: runs one subgraph until SIGINT/SIGTERM.
  * Variables: `PORT` (default: the subgraph's standard port), `HOST` (default 127.0.0.1),
- * `LOG_LEVEL` (default info).
+ * `LOG_LEVEL` (default info), `INTERNAL_JWT_PUBLIC_KEY` (PEM; verifies the gateway's internal tokens;
+ * required with `NODE_ENV=production`, else the development key in `DEV_KEYS_DIR`, default `.dev-keys`).
  */
 import { pino } from 'pino';
 import { SUBGRAPH_NAMES, isSubgraphName } from './index.js';
+import { internalAuthenticate, internalPublicKeysFromEnv } from './shared/internalAuth.js';
 import { startSubgraph } from './shared/server.js';
 
 function fail(message: string): never {
@@ -26,11 +28,22 @@ if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535
 }
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-const handle = await startSubgraph(name, { port, host: process.env.HOST, logger }).catch(
-  (error: unknown) =>
-    fail(
-      `Subgraph ${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
-    ),
+// Only the gateway may call: its internal tokens, verified with INTERNAL_JWT_PUBLIC_KEY (or the dev key).
+let authenticate;
+try {
+  authenticate = internalAuthenticate(name, internalPublicKeysFromEnv(process.env));
+} catch (error) {
+  fail(`Subgraph ${name}: ${error instanceof Error ? error.message : String(error)}`);
+}
+const handle = await startSubgraph(name, {
+  port,
+  host: process.env.HOST,
+  logger,
+  authenticate,
+}).catch((error: unknown) =>
+  fail(
+    `Subgraph ${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  ),
 );
 
 const stop = (signal: NodeJS.Signals): void => {

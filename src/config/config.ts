@@ -23,8 +23,21 @@ export interface GatewayConfig {
   readonly cost: CostConfig;
   readonly rateLimit: RateLimitConfig;
   readonly subgraphs: SubgraphClientConfig;
+  /** Overall deadline of a GraphQL request, in milliseconds; 504 `GATEWAY_TIMEOUT` after it. @default 30000 */
+  readonly requestTimeoutMs: number;
+  /** GraphQL requests in flight at once; more get a fast 503 with Retry-After (`MAX_IN_FLIGHT`). @default 2000 */
+  readonly maxInFlight: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests may finish before their connections close, in ms. @default 10000 */
+  readonly shutdownGraceMs: number;
+  /** On SIGTERM/SIGINT, how long `/ready` fails while requests are still accepted, so balancers move away first, in ms. @default 0 */
+  readonly shutdownDelayMs: number;
+  /** OpenTelemetry: spans exported over OTLP/HTTP only when an endpoint is set. */
+  readonly tracing: { readonly otlpEndpoint: string | undefined; readonly serviceName: string };
   /** Static admin bearer token for `/cache/invalidate`; absent = only JWTs with `admin:cache`. */
   readonly adminToken: string | undefined;
+  /** Per-field cache (src/cache): Redis when `redisUrl` is set, else an in-process LRU. */
+  readonly cache: CacheConfig;
+  readonly persisted: PersistedConfig;
   /** Introspection and the landing page (never in production). */
   readonly introspection: boolean;
   /** Honour `Apollo-Expose-Query-Plan: true` (never in production). */
@@ -62,6 +75,8 @@ export interface LimitsConfig {
   readonly maxDirectives: number;
   /** Lexer tokens per document. @default 1000 */
   readonly maxTokens: number;
+  /** Characters per document (string literals and comments count; tokens do not see them). @default 15000 */
+  readonly maxQueryChars: number;
   /** Request body in bytes. @default 1_000_000 */
   readonly maxBodyBytes: number;
 }
@@ -82,6 +97,15 @@ export interface RateLimitConfig {
   readonly apiKeyHeader: string;
   /** Trust `X-Forwarded-For` for the client IP (behind a load balancer). @default false */
   readonly trustProxy: boolean;
+  /** Redis key prefix of the buckets (one key per caller). @default 'gw:v1:ratelimit:' */
+  readonly keyPrefix: string;
+  /**
+   * Other budgets selected by a claim of the caller's JWT (`tierClaim`), by claim value; callers
+   * without a matching claim get `capacity` / `refillPerSecond`. @default {}
+   */
+  readonly tiers: Readonly<Record<string, { capacity: number; refillPerSecond: number }>>;
+  /** JWT claim naming the caller's tier. @default 'plan' */
+  readonly tierClaim: string;
 }
 
 export interface SubgraphClientConfig {
@@ -89,6 +113,30 @@ export interface SubgraphClientConfig {
   readonly timeoutMs: number;
   /** Keep-alive connections per subgraph. @default 128 */
   readonly connections: number;
+  /** Retries of a failed query fetch (never a mutation), within the timeout. @default 2 */
+  readonly maxRetries: number;
+  /** Fetches in each subgraph's circuit-breaker window; more than half failing (of at least half a window) opens the circuit. @default 20 */
+  readonly breakerWindow: number;
+  /** How long an open circuit fails fast before one probe fetch, in milliseconds. @default 10000 */
+  readonly breakerHalfOpenAfterMs: number;
+}
+
+export interface CacheConfig {
+  /** Serve and store subgraph fields from the cache (`CACHE_ENABLED`). @default true */
+  readonly enabled: boolean;
+  /** Memory bound of the in-process cache (no Redis), in MiB (`CACHE_MAX_MEMORY_MB`). @default 64 */
+  readonly maxMemoryMb: number;
+  /** Redis key prefix of entries and versions (`CACHE_KEY_PREFIX`). @default 'gw:v1:cache:' */
+  readonly keyPrefix: string;
+}
+
+export interface PersistedConfig {
+  /** `off`, `allow` (manifest ids, automatic persisted queries and documents) or `safelist`. @default 'allow' */
+  readonly mode: 'off' | 'allow' | 'safelist';
+  /** The manifest `npm run operations:manifest` writes; watched. @default 'operations/manifest.json' */
+  readonly manifestPath: string;
+  /** In safelist mode, refuse bodies even when they match the list. @default false */
+  readonly requireId: boolean;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +227,7 @@ const schema = z.object({
   MAX_ROOT_FIELDS: int(1, 10_000).default(20),
   MAX_DIRECTIVES: int(0, 10_000).default(50),
   MAX_TOKENS: int(10, 1_000_000).default(1000),
+  MAX_QUERY_CHARS: int(100, 100_000_000).default(15_000),
   MAX_BODY_BYTES: int(1024, 100_000_000).default(1_000_000),
   MAX_COST: int(1).default(2000),
   DEFAULT_LIST_SIZE: int(0, 100_000).default(10),
@@ -189,9 +238,46 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
     .default('x-api-key'),
   TRUST_PROXY: bool.default(false),
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gw:v1:ratelimit:'),
+  RATE_LIMIT_TIERS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string(),
+        z.object({ capacity: z.number().int().min(1), refillPerSecond: z.number().positive() }),
+        'must map tier names to { "capacity": N, "refillPerSecond": N }',
+      ),
+    )
+    .default({}),
+  RATE_LIMIT_TIER_CLAIM: z.string().min(1).default('plan'),
   SUBGRAPH_TIMEOUT_MS: int(1, 600_000).default(10_000),
   SUBGRAPH_CONNECTIONS: int(1, 10_000).default(128),
+  SUBGRAPH_MAX_RETRIES: int(0, 10).default(2),
+  CIRCUIT_BREAKER_WINDOW: int(2, 10_000).default(20),
+  CIRCUIT_BREAKER_HALF_OPEN_MS: int(10, 600_000).default(10_000),
+  REQUEST_TIMEOUT_MS: int(1, 600_000).default(30_000),
+  MAX_IN_FLIGHT: int(1, 1_000_000).default(2000),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('federation-gateway'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CACHE_ENABLED: bool.default(true),
+  CACHE_MAX_MEMORY_MB: int(1, 1_000_000).default(64),
+  CACHE_KEY_PREFIX: z.string().min(1).default('gw:v1:cache:'),
+  PERSISTED_OPERATIONS: z
+    .enum(['off', 'allow', 'safelist'], 'must be off, allow or safelist')
+    .default('allow'),
+  PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default('operations/manifest.json'),
+  PERSISTED_OPERATIONS_REQUIRE_ID: bool.default(false),
 });
 
 /**
@@ -231,6 +317,9 @@ export function loadConfig(
     );
   if (production && !v.INTERNAL_JWT_PRIVATE_KEY)
     problems.push('INTERNAL_JWT_PRIVATE_KEY must be set when NODE_ENV=production');
+  // why: it would make every HTTPS subgraph call accept any certificate (fail open).
+  if (present.NODE_TLS_REJECT_UNAUTHORIZED === '0')
+    problems.push('NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks: unset it');
   if (v.JWT_PUBLIC_KEY && v.JWT_ALGORITHMS?.some((a) => a.startsWith('HS'))) {
     problems.push('JWT_ALGORITHMS may not list HS* algorithms with a public key (key confusion)');
   }
@@ -264,6 +353,7 @@ export function loadConfig(
       maxRootFields: v.MAX_ROOT_FIELDS,
       maxDirectives: v.MAX_DIRECTIVES,
       maxTokens: v.MAX_TOKENS,
+      maxQueryChars: v.MAX_QUERY_CHARS,
       maxBodyBytes: v.MAX_BODY_BYTES,
     },
     cost: { maxCost: v.MAX_COST, defaultListSize: v.DEFAULT_LIST_SIZE },
@@ -272,9 +362,33 @@ export function loadConfig(
       refillPerSecond: v.RATE_LIMIT_REFILL_PER_SECOND,
       apiKeyHeader: v.RATE_LIMIT_API_KEY_HEADER.toLowerCase(),
       trustProxy: v.TRUST_PROXY,
+      keyPrefix: v.RATE_LIMIT_KEY_PREFIX,
+      tiers: v.RATE_LIMIT_TIERS,
+      tierClaim: v.RATE_LIMIT_TIER_CLAIM,
     },
-    subgraphs: { timeoutMs: v.SUBGRAPH_TIMEOUT_MS, connections: v.SUBGRAPH_CONNECTIONS },
+    subgraphs: {
+      timeoutMs: v.SUBGRAPH_TIMEOUT_MS,
+      connections: v.SUBGRAPH_CONNECTIONS,
+      maxRetries: v.SUBGRAPH_MAX_RETRIES,
+      breakerWindow: v.CIRCUIT_BREAKER_WINDOW,
+      breakerHalfOpenAfterMs: v.CIRCUIT_BREAKER_HALF_OPEN_MS,
+    },
+    requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
+    maxInFlight: v.MAX_IN_FLIGHT,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
+    tracing: { otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: v.OTEL_SERVICE_NAME },
     adminToken: v.ADMIN_TOKEN,
+    cache: {
+      enabled: v.CACHE_ENABLED,
+      maxMemoryMb: v.CACHE_MAX_MEMORY_MB,
+      keyPrefix: v.CACHE_KEY_PREFIX,
+    },
+    persisted: {
+      mode: v.PERSISTED_OPERATIONS,
+      manifestPath: path.resolve(cwd, v.PERSISTED_OPERATIONS_MANIFEST),
+      requireId: v.PERSISTED_OPERATIONS_REQUIRE_ID,
+    },
     introspection: !production,
     exposeQueryPlan: !production,
   };

@@ -18,12 +18,15 @@ const MAX_OPERATION_LABELS = 200;
  */
 const KNOWN_CODES: ReadonlySet<string> = new Set<string>([...Object.values(ErrorCode), 'OK']);
 
-/** Contexts whose request the plugin logged and counted; the HTTP layer records the others. */
-const logged = new WeakSet<GatewayContext>();
+/**
+ * Requests the plugin logged and counted; the HTTP layer records the others. Keyed by the
+ * per-request child logger: Apollo Server hands plugins a shallow clone of the context object.
+ */
+const logged = new WeakSet<object>();
 
 /** Whether `requestLogPlugin` logged and counted the request of this context. */
 export function wasLogged(context: GatewayContext | undefined): boolean {
-  return context !== undefined && logged.has(context);
+  return context !== undefined && logged.has(context.log);
 }
 
 /** A request refused before Apollo Server's request pipeline (HTTP layer, envelope, CSRF). */
@@ -77,7 +80,7 @@ export function requestLogPlugin(
             ? 'GATEWAY_TIMEOUT'
             : ((firstError?.extensions?.code as string | undefined) ?? 'OK');
           const operation = label(operationName);
-          logged.add(contextValue);
+          logged.add(contextValue.log);
           metrics.requests.inc({ operation, code: KNOWN_CODES.has(code) ? code : 'OTHER' });
           metrics.requestDuration.observe({ operation }, seconds);
           contextValue.log.info(

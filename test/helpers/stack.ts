@@ -11,6 +11,7 @@ import {
   type StartSubgraphOptions,
 } from '../../subgraphs/shared/server.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/names.js';
+import { lazyInternalAuth } from './tokens.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -65,9 +66,16 @@ export function composeFor(urls: Readonly<Record<SubgraphName, string>>): string
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const silent = pino({ level: 'silent' });
+  // The subgraphs accept only the gateway's internal tokens (its key is known once config is).
+  const internalAuth = lazyInternalAuth();
   const handles = await Promise.all(
     SUBGRAPH_NAMES.map((name) =>
-      startSubgraph(name, { port: 0, logger: silent, ...options.subgraph }),
+      startSubgraph(name, {
+        port: 0,
+        logger: silent,
+        authenticate: internalAuth.authenticate(name),
+        ...options.subgraph,
+      }),
     ),
   );
   const subgraphs = Object.fromEntries(handles.map((h) => [h.name, h])) as Record<
@@ -93,6 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DEV_KEYS_DIR: path.join(root, '.dev-keys'),
     ...options.env,
   });
+  internalAuth.use(config);
   const gateway = createGateway(config, {
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });

@@ -9,6 +9,7 @@ import {
   unauthenticatedRequest,
   type SubgraphHandle,
 } from '../../subgraphs/shared/server.js';
+import { internalAuthorization } from '../helpers/tokens.js';
 
 interface GqlResult {
   status: number;
@@ -363,7 +364,11 @@ describe('npm run subgraph', () => {
     });
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The subgraph answers only the gateway's internal token (development key).
+      headers: {
+        'content-type': 'application/json',
+        authorization: await internalAuthorization('product'),
+      },
       body: JSON.stringify({ query: '{ product(id: "p1") { id } }' }),
     });
     expect(await response.json()).toEqual({ data: { product: { id: 'p1' } } });
