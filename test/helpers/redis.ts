@@ -15,6 +15,8 @@ export async function redisAvailable(url = REDIS_URL): Promise<boolean> {
     enableOfflineQueue: false,
     connectTimeout: 1000,
   });
+  // The failure is reported through the promise; without a listener ioredis prints it too.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
@@ -63,7 +65,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     start,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (!child || child.exitCode !== null) return resolve();
+        // A killed process has a signalCode and no exitCode: either means it is gone already.
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
