@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifier.js';
-import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
-import { startKeyServer, type KeyServer } from './keyServer.js';
+import { jwksVerifier, type KeyServer } from './keyServer.js';
 
 /**
  * Group K of SECURITY-CASES: a remote JWKS served by a real HTTP server. Durations are shortened
@@ -15,28 +14,7 @@ afterEach(async () => {
 });
 
 async function setup(options: VerifierOptions = {}) {
-  const k1 = await createTestIssuer({ kid: 'k1' });
-  const k2 = await createTestIssuer({ kid: 'k2', issuer: k1.issuer, audience: k1.audience });
-  const server = await startKeyServer({ keys: [k1.publicJwk] });
-  servers.push(server);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    JWT_JWKS_URL: `${server.url}/jwks.json`,
-    JWT_ISSUER: k1.issuer,
-    JWT_AUDIENCE: k1.audience,
-  });
-  const verifier = createTokenVerifier(
-    config.auth,
-    () => {
-      throw new Error('no dev keys here');
-    },
-    options,
-  );
-  const verdict = async (issuer: TestIssuer, header = {}) => {
-    const outcome = await verifier.verify(`Bearer ${await issuer.mint({}, { header })}`);
-    return outcome.ok ? 'ok' : outcome.reason;
-  };
-  return { k1, k2, server, verdict };
+  return jwksVerifier(servers, options);
 }
 
 describe('remote JWKS', () => {

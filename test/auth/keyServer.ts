@@ -1,6 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { loadConfig } from '../../src/config/config.js';
+import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifier.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 /** A real JWKS endpoint for tests: serves `keys`, counts fetches, can fail or hang on demand. */
 export interface KeyServer {
@@ -61,4 +64,33 @@ export async function startKeyServer(options: { keys: JWK[] }): Promise<KeyServe
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The gateway's verifier on a fresh key server serving k1's key (k2 shares issuer and audience,
+ * ready for a rotation). The server is pushed to `servers` so the caller's afterEach closes it.
+ */
+export async function jwksVerifier(servers: KeyServer[], options: VerifierOptions = {}) {
+  const k1 = await createTestIssuer({ kid: 'k1' });
+  const k2 = await createTestIssuer({ kid: 'k2', issuer: k1.issuer, audience: k1.audience });
+  const server = await startKeyServer({ keys: [k1.publicJwk] });
+  servers.push(server);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_JWKS_URL: `${server.url}/jwks.json`,
+    JWT_ISSUER: k1.issuer,
+    JWT_AUDIENCE: k1.audience,
+  });
+  const verifier = createTokenVerifier(
+    config.auth,
+    () => {
+      throw new Error('no dev keys here');
+    },
+    options,
+  );
+  const verdict = async (issuer: TestIssuer, header = {}) => {
+    const outcome = await verifier.verify(`Bearer ${await issuer.mint({}, { header })}`);
+    return outcome.ok ? 'ok' : outcome.reason;
+  };
+  return { k1, k2, server, verdict };
 }

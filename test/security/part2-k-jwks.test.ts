@@ -8,7 +8,7 @@ import { SignJWT, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifier.js';
-import { startKeyServer, type KeyServer } from '../auth/keyServer.js';
+import { jwksVerifier, startKeyServer, type KeyServer } from '../auth/keyServer.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 import { expectRejected, subgraphRequests } from './helpers.js';
@@ -20,28 +20,7 @@ afterEach(async () => {
 
 /** The gateway's verifier on a fresh key server serving k1 (k2 ready for a rotation). */
 async function verifierSetup(options: VerifierOptions) {
-  const k1 = await createTestIssuer({ kid: 'k1' });
-  const k2 = await createTestIssuer({ kid: 'k2', issuer: k1.issuer, audience: k1.audience });
-  const server = await startKeyServer({ keys: [k1.publicJwk] });
-  servers.push(server);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    JWT_JWKS_URL: `${server.url}/jwks.json`,
-    JWT_ISSUER: k1.issuer,
-    JWT_AUDIENCE: k1.audience,
-  });
-  const verifier = createTokenVerifier(
-    config.auth,
-    () => {
-      throw new Error('no dev keys');
-    },
-    { verifiedCacheMs: 0, ...options },
-  );
-  const verdict = async (issuer: TestIssuer, header = {}) => {
-    const outcome = await verifier.verify(`Bearer ${await issuer.mint({}, { header })}`);
-    return outcome.ok ? 'ok' : outcome.reason;
-  };
-  return { k1, k2, server, verdict };
+  return jwksVerifier(servers, { verifiedCacheMs: 0, ...options });
 }
 
 let stack: Stack;
