@@ -78,7 +78,8 @@ export function createAdmission(
           requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>,
         ) {
           const current = supergraph();
-          if (!current || !requestContext.operation) return;
+          // A warm-up run is planned for callers with every grant: nothing is removed or charged.
+          if (!current || !requestContext.operation || requestContext.contextValue.warmup) return;
           const request: AdmissionRequest = {
             context: requestContext.contextValue,
             schema: requestContext.schema,

@@ -22,4 +22,9 @@ export interface GatewayContext {
   /** Lower-cased request headers. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly exposeQueryPlan: boolean;
+  /**
+   * A warm-up run of a persisted operation at load: parsed, validated and planned like a request,
+   * but neither admitted, executed against a subgraph, nor counted as a request.
+   */
+  readonly warmup?: boolean;
 }

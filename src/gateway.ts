@@ -5,7 +5,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from './config/config.js';
 import type { GatewayContext } from './context.js';
 import { createAdmission } from './admission.js';
@@ -26,6 +26,7 @@ import { createDrainer } from './lifecycle/drain.js';
 import { redisApqCache } from './persisted/apqCache.js';
 import { createPersistedGate } from './persisted/gate.js';
 import { fileManifestSource } from './persisted/manifestSource.js';
+import { createPlanWarmer } from './persisted/warm.js';
 import { createRedis, redisAnswers } from './redis/connection.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
@@ -224,6 +225,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     log,
     config.persisted.mode === 'safelist',
   );
+  // Persisted operations are parsed, validated and planned before their first request, and again
+  // whenever the manifest or the supergraph changes.
+  let apiSchema: GraphQLSchema | undefined;
+  federation.gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+  const warmer = createPlanWarmer({
+    apollo,
+    manifest: () => manifest.current(),
+    schema: () => apiSchema,
+    log,
+    metrics,
+  });
+  const warmPersisted = () => {
+    if (config.persisted.mode !== 'off') void warmer.warm();
+  };
+  manifest.onChange(warmPersisted);
   const listener = createRequestListener({
     apollo,
     log,
@@ -252,6 +270,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     httpServer,
     async start() {
       await apollo.start();
+      // why: after Apollo Server's own listener has installed the new schema (registered first).
+      federation.gateway.onSchemaLoadOrUpdate(() => void setImmediate(warmPersisted));
+      if (config.persisted.mode !== 'off') await warmer.warm();
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());

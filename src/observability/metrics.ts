@@ -17,6 +17,10 @@ export interface GatewayMetrics {
   readonly operationCost: Histogram<'kind'>;
   readonly redisFallbacks: Counter<'feature'>;
   readonly supergraphReloads: Counter<'outcome'>;
+  /** Lookups in the query plan cache: `hit`, or `miss` (the operation is planned). */
+  readonly queryPlanCache: Counter<'outcome'>;
+  /** Persisted operations parsed, validated and planned ahead of their first request. */
+  readonly persistedWarmed: Gauge;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -99,6 +103,17 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
       name: 'gateway_supergraph_reloads_total',
       help: 'Supergraph reload attempts',
       labelNames: ['outcome'],
+      registers,
+    }),
+    queryPlanCache: new Counter({
+      name: 'gateway_query_plan_cache_total',
+      help: 'Query plan cache lookups by outcome (hit, miss)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    persistedWarmed: new Gauge({
+      name: 'gateway_persisted_operations_warmed',
+      help: 'Persisted operations parsed, validated and planned for the current supergraph and manifest',
       registers,
     }),
   };

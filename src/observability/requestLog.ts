@@ -71,6 +71,7 @@ export function requestLogPlugin(
       const started = process.hrtime.bigint();
       return Promise.resolve({
         willSendResponse({ contextValue, response, operationName, errors }) {
+          if (contextValue.warmup) return Promise.resolve();
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const firstError = errors?.[0] ?? body?.errors?.[0];

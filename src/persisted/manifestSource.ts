@@ -7,6 +7,8 @@ import { indexManifest, type ManifestIndex } from './manifest.js';
 export interface ManifestSource {
   /** The manifest now serving; undefined when none was ever loaded. */
   current(): ManifestIndex | undefined;
+  /** Calls `listener` after every successful reload. */
+  onChange(listener: (manifest: ManifestIndex) => void): void;
   close(): void;
 }
 
@@ -22,6 +24,7 @@ export function fileManifestSource(
 ): ManifestSource {
   const read = () => indexManifest(JSON.parse(fs.readFileSync(filePath, 'utf8')));
   let current: ManifestIndex | undefined;
+  const listeners = new Set<(manifest: ManifestIndex) => void>();
   try {
     current = read();
   } catch (error) {
@@ -36,6 +39,7 @@ export function fileManifestSource(
         { path: filePath, operations: current.byId.size },
         'persisted operations manifest reloaded',
       );
+      for (const listener of listeners) listener(current);
     } catch (error) {
       log.error(
         { path: filePath, err: (error as Error).message },
@@ -43,5 +47,9 @@ export function fileManifestSource(
       );
     }
   });
-  return { current: () => current, close: stop };
+  return {
+    current: () => current,
+    onChange: (listener) => void listeners.add(listener),
+    close: stop,
+  };
 }

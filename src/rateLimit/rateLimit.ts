@@ -118,6 +118,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     requestDidStart() {
       return Promise.resolve({
         async willSendResponse({ contextValue, response }) {
+          if (contextValue.warmup) return;
           if (admission.get(contextValue)?.headers.has('ratelimit-limit')) return;
           const { key, limiter } = select(contextValue);
           const headers = new Map<string, string>();

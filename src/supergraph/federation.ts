@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Admission, ExecutionOutcome } from '../admission.js';
 import type { PreparedSupergraph } from './prepare.js';
+import { createPlanCache } from './planCache.js';
 import type { SupergraphSource } from './source.js';
 
 /** The gateway contract of the Apollo Server major in use. */
@@ -59,7 +60,8 @@ export function createFederation(options: FederationOptions): Federation {
         },
       });
     },
-    buildService: ({ name, url }) => options.dataSource(name, url ?? ''),
+    queryPlannerConfig: { cache: createPlanCache(metrics) },
+    buildService: ({ name, url }) => warmable(options.dataSource(name, url ?? '')),
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
       const context = requestContext.context as unknown as GatewayContext;
       if (context.exposeQueryPlan) plans.set(context, queryPlan);
@@ -79,6 +81,7 @@ export function createFederation(options: FederationOptions): Federation {
         mutable.queryHash = admitted.documentHash;
       }
       const result = await inner(requestContext);
+      if (context.warmup) return result;
       await options.admission?.complete(context, result as ExecutionOutcome);
       const plan = plans.get(context);
       if (plan) {
@@ -103,4 +106,21 @@ export function createFederation(options: FederationOptions): Federation {
     stop: () => inner.stop(),
   };
   return { gateway, current: () => current };
+}
+
+/**
+ * A warm-up run (persisted operations at load) goes through the real executor, so its plan is
+ * built and stored under the very key a request will look up, but it never reaches a subgraph:
+ * every fetch answers `null` at once.
+ */
+function warmable(
+  dataSource: GraphQLDataSource<GatewayContext>,
+): GraphQLDataSource<GatewayContext> {
+  return {
+    process(options) {
+      if ('incomingRequestContext' in options && options.context.warmup)
+        return Promise.resolve({ data: null });
+      return dataSource.process(options);
+    },
+  };
 }
