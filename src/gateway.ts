@@ -106,6 +106,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         },
         degraded,
         requestSignal: (ctx) => deadlines.signalOf(ctx),
+        // Identical query fetches of one caller in flight share one HTTP fetch.
+        dedup: config.subgraphs.dedup,
       });
       clients.set(key, client);
     }

@@ -42,12 +42,13 @@ export class CachingDataSource implements GraphQLDataSource<GatewayContext> {
       ? runtime.plan(model, client.name, request.query)
       : { kind: 'bypass' };
     if (model && plan.kind === 'mutation') return this.mutate(model, plan, request, context);
-    // why: a mutation's follow-up fetches read what it just changed: never from the cache.
+    // why: a mutation's follow-up fetches read what it just changed: never from the cache, nor
+    // from an identical fetch in flight that may have started before the write.
     const mutating =
       options.incomingRequestContext.operation?.operation !== OperationTypeNode.QUERY;
     if (plan.kind === 'bypass' || plan.kind === 'mutation' || mutating) {
       runtime.policy.uncacheable(context);
-      return client.send(request, context);
+      return client.send(request, context, { share: !mutating });
     }
     if (!runtime.enabled) {
       for (const unit of plan.units)

@@ -1,6 +1,6 @@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from '../context.js';
-import type { SubgraphRequest } from '../subgraphClient/subgraphClient.js';
+import type { SendOptions, SubgraphRequest } from '../subgraphClient/subgraphClient.js';
 import type { CacheRuntime } from './runtime.js';
 import type { Unit } from './unit.js';
 
@@ -10,6 +10,7 @@ export interface SubgraphSender {
   send(
     request: SubgraphRequest,
     context: GatewayContext | undefined,
+    options?: SendOptions,
   ): Promise<GatewayGraphQLResponse>;
 }
 
@@ -40,8 +41,9 @@ export function send(
   request: SubgraphRequest,
   versions = '',
 ): Promise<GatewayGraphQLResponse> {
+  // why `share`: the subgraph client must not join what this single-flight keeps apart.
   return fetch.runtime.singleFlight(`${fetch.scope ?? ''}\n${versions}`, request, (r) =>
-    fetch.client.send(r, fetch.context),
+    fetch.client.send(r, fetch.context, { share: versions }),
   );
 }
 

@@ -119,6 +119,11 @@ export interface SubgraphClientConfig {
   readonly breakerWindow: number;
   /** How long an open circuit fails fast before one probe fetch, in milliseconds. @default 10000 */
   readonly breakerHalfOpenAfterMs: number;
+  /**
+   * Identical query fetches of one caller in flight at once share one HTTP fetch, and `_entities`
+   * fetches send each distinct representation once (`SUBGRAPH_DEDUP`). @default true
+   */
+  readonly dedup: boolean;
 }
 
 export interface CacheConfig {
@@ -261,6 +266,7 @@ const schema = z.object({
   SUBGRAPH_TIMEOUT_MS: int(1, 600_000).default(10_000),
   SUBGRAPH_CONNECTIONS: int(1, 10_000).default(128),
   SUBGRAPH_MAX_RETRIES: int(0, 10).default(2),
+  SUBGRAPH_DEDUP: bool.default(true),
   CIRCUIT_BREAKER_WINDOW: int(2, 10_000).default(20),
   CIRCUIT_BREAKER_HALF_OPEN_MS: int(10, 600_000).default(10_000),
   REQUEST_TIMEOUT_MS: int(1, 600_000).default(30_000),
@@ -372,6 +378,7 @@ export function loadConfig(
       maxRetries: v.SUBGRAPH_MAX_RETRIES,
       breakerWindow: v.CIRCUIT_BREAKER_WINDOW,
       breakerHalfOpenAfterMs: v.CIRCUIT_BREAKER_HALF_OPEN_MS,
+      dedup: v.SUBGRAPH_DEDUP,
     },
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
     maxInFlight: v.MAX_IN_FLIGHT,

@@ -11,6 +11,8 @@ export interface GatewayMetrics {
   readonly subgraphRetries: Counter<'subgraph'>;
   /** 1 while a subgraph's circuit breaker is open (fetches fail fast), else 0. */
   readonly subgraphCircuitOpen: Gauge<'subgraph'>;
+  /** Subgraph fetches served by an identical fetch already in flight (no HTTP request of their own). */
+  readonly subgraphDeduplicated: Counter<'subgraph'>;
   readonly cacheHits: Counter<'subgraph'>;
   readonly cacheMisses: Counter<'subgraph'>;
   readonly rateLimited: Counter;
@@ -66,6 +68,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     subgraphCircuitOpen: new Gauge({
       name: 'gateway_subgraph_circuit_open',
       help: '1 while the subgraph circuit breaker is open and fetches fail fast',
+      labelNames: ['subgraph'],
+      registers,
+    }),
+    subgraphDeduplicated: new Counter({
+      name: 'gateway_subgraph_deduplicated_total',
+      help: 'Subgraph fetches that shared an identical fetch in flight instead of sending their own',
       labelNames: ['subgraph'],
       registers,
     }),

@@ -4,7 +4,12 @@ import type { AttemptOutcome } from './retryPolicy.js';
 
 /** What one HTTP attempt against a subgraph came to. */
 export type AttemptResult =
-  | { readonly ok: true; readonly response: GatewayGraphQLResponse }
+  | {
+      readonly ok: true;
+      readonly response: GatewayGraphQLResponse;
+      /** The body as received: parsed again for each further request sharing the fetch. */
+      readonly text: string;
+    }
   | {
       readonly ok: false;
       readonly outcome: AttemptOutcome;
@@ -68,7 +73,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     return failed({ kind: 'invalid-response' }, `HTTP ${status}, not a GraphQL response`);
   if (!entitiesMatch(parsed, request.representations))
     return failed({ kind: 'invalid-response' }, '_entities length differs from representations');
-  return { ok: true, response: parsed };
+  return { ok: true, response: parsed, text };
 }
 
 function failed(outcome: AttemptOutcome, detail: string): AttemptResult {

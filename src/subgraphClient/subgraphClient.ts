@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trace } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
@@ -7,8 +8,16 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { traceHeaders, withSpan } from '../observability/tracing.js';
 import { attempt, type AttemptResult } from './attempt.js';
 import { createBreaker, SubgraphFault, type Breaker, type BreakerOptions } from './breaker.js';
+import {
+  callerIdentity,
+  compactEntities,
+  fetchKey,
+  InflightFetches,
+  succeeded,
+  type FetchOutcome,
+} from './dedup.js';
 import type { DegradedSubgraphs } from './degraded.js';
-import { describeFailure, failureResponse, type Failure } from './failure.js';
+import { describeFailure, failureResponse } from './failure.js';
 import { createFetchShapes, type FetchShape } from './fetchShape.js';
 import { DEFAULT_RETRY, nextRetryDelay } from './retryPolicy.js';
 
@@ -34,6 +43,22 @@ export interface SubgraphClientOptions {
   readonly requestSignal?: (context: GatewayContext | undefined) => AbortSignal | undefined;
   /** Largest accepted response body, in bytes. @default 10 MiB */
   readonly maxResponseBytes?: number;
+  /**
+   * Deduplicate query fetches (`SUBGRAPH_DEDUP`): identical ones of one caller in flight at once
+   * share one HTTP fetch, and an `_entities` fetch sends each distinct representation once.
+   * @default true
+   */
+  readonly dedup?: boolean;
+}
+
+/** How one fetch may be deduplicated (see {@link SubgraphClientOptions.dedup}). */
+export interface SendOptions {
+  /**
+   * `false`: never share an HTTP fetch with another request (a mutation's follow-up reads must
+   * see its write, not join a read that started before it). A string: share only with fetches
+   * given the same string (the cache passes the entity versions it read). @default true
+   */
+  readonly share?: boolean | string;
 }
 
 /** One GraphQL request to a subgraph, as the query plan's fetch node describes it. */
@@ -56,6 +81,7 @@ class AttemptFault extends SubgraphFault {
  * time budget. Failures never throw: they come back as GraphQL errors with a gateway code and
  * `serviceName`, so `@apollo/gateway` gives them the paths of the fetch and the rest of the plan
  * carries on (partial data). No URL or body reaches the client; details go to the request's log.
+ * Identical query fetches of one caller in flight at once share one HTTP fetch (`dedup.ts`).
  */
 export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   readonly name: string;
@@ -63,6 +89,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly path: string;
   private readonly breaker: Breaker;
   private readonly shapeOf = createFetchShapes();
+  private readonly inflight = new InflightFetches<FetchOutcome>();
 
   constructor(private readonly options: SubgraphClientOptions) {
     this.name = options.name;
@@ -104,15 +131,61 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   async send(
     request: SubgraphRequest,
     context: GatewayContext | undefined,
+    options: SendOptions = {},
   ): Promise<GatewayGraphQLResponse> {
+    const representations = request.variables?.representations;
+    const fetch: FailedFetch = {
+      context,
+      shape: this.shapeOf(request.query),
+      representations: Array.isArray(representations) ? representations.length : undefined,
+    };
+    const body = JSON.stringify(request);
+    const requestSignal = this.options.requestSignal?.(context);
+    const share = options.share ?? true;
+    if (this.options.dedup === false || fetch.shape.mutation || share === false) {
+      const outcome = await this.fetch(request, body, fetch, requestSignal);
+      return this.answer(fetch, outcome, true);
+    }
+    const key = fetchKey(callerIdentity(context?.principal), share === true ? '' : share, body);
+    // why: the shared fetch runs on its own signal, each request waits on its own deadline.
+    const joined = await this.inflight.join(key, requestSignal, (signal) =>
+      this.fetch(request, body, fetch, signal),
+    );
+    if (!joined) {
+      const failure = describeFailure({ kind: 'timed-out' }, this.name, this.options.timeoutMs);
+      const detail = 'request deadline passed while awaiting the subgraph';
+      return this.answer(fetch, { ok: false, failure, detail }, false);
+    }
+    if (!joined.leader) {
+      this.options.metrics.subgraphDeduplicated.inc({ subgraph: this.name });
+      trace
+        .getActiveSpan()
+        ?.addEvent('gateway.subgraph.deduplicated', { 'gateway.subgraph': this.name });
+    }
+    return this.answer(fetch, joined.value, joined.leader);
+  }
+
+  /**
+   * One fetch over HTTP, retries included, within the client's time budget; `abort` ends it early
+   * (the request's deadline, or: nobody awaits the shared fetch any more). When shared, the
+   * leader's `fetch.context` gives the headers (the same caller as every follower's) and the logs
+   * of retries; each request's own answer is made by `answer`.
+   */
+  private async fetch(
+    request: SubgraphRequest,
+    body: string,
+    fetch: FailedFetch,
+    abort: AbortSignal | undefined,
+  ): Promise<FetchOutcome> {
     const { metrics, name, timeoutMs } = this.options;
+    const { context } = fetch;
     const stopTimer = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {
       const deadline = Date.now() + timeoutMs;
-      const requestSignal = this.options.requestSignal?.(context);
       const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = requestSignal ? AbortSignal.any([timeout, requestSignal]) : timeout;
-      const representations = request.variables?.representations;
+      const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
+      const compact =
+        this.options.dedup === false || fetch.shape.mutation ? undefined : compactEntities(request);
       const base = {
         pool: this.pool,
         path: this.path,
@@ -123,28 +196,23 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
           ...traceHeaders(context?.headers),
           ...(await this.options.headers?.(context)),
         },
-        body: JSON.stringify(request),
+        body: compact?.body ?? body,
         signal,
-        representations: Array.isArray(representations) ? representations.length : undefined,
-      };
-      const fetch: FailedFetch = {
-        context,
-        shape: this.shapeOf(request.query),
-        representations: base.representations,
+        representations: compact?.count ?? fetch.representations,
       };
       for (let retry = 0; ; retry += 1) {
         const result = await this.attemptThroughBreaker(base, retry);
         if (result === 'open') {
           metrics.subgraphRequests.inc({ subgraph: name, outcome: 'circuit_open' });
-          return this.fail(fetch, describeFailure({ kind: 'circuit-open' }, name, timeoutMs));
+          return { ok: false, failure: describeFailure({ kind: 'circuit-open' }, name, timeoutMs) };
         }
         metrics.subgraphRequests.inc({ subgraph: name, outcome: outcomeLabel(result) });
-        if (result.ok) return result.response;
+        if (result.ok) return succeeded(result.response, result.text, compact?.expand);
         // why: a mutation is never sent twice; its side effect may have happened already.
         const delay = fetch.shape.mutation
           ? undefined
           : nextRetryDelay(result.outcome, retry, deadline - Date.now(), this.retryOptions);
-        if (delay === undefined || signal.aborted) return this.finalFailure(fetch, result);
+        if (delay === undefined || signal.aborted) return this.failed(result);
         metrics.subgraphRetries.inc({ subgraph: name });
         context?.log.debug(
           { subgraph: name, retry: retry + 1, delayMs: delay },
@@ -153,12 +221,31 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         try {
           await sleep(delay, undefined, { signal });
         } catch {
-          return this.finalFailure(fetch, result);
+          return this.failed(result);
         }
       }
     } finally {
       stopTimer();
     }
+  }
+
+  /**
+   * The response of one request: the fetched one, or (`copy`) its own copy of it; a failure is
+   * logged and marked for this request, whether it led the fetch or shared it.
+   */
+  private answer(
+    fetch: FailedFetch,
+    outcome: FetchOutcome,
+    original: boolean,
+  ): GatewayGraphQLResponse {
+    if (outcome.ok) return original ? outcome.response : outcome.copy();
+    if (outcome.detail !== undefined)
+      fetch.context?.log.warn(
+        { subgraph: this.name, err: outcome.detail },
+        'subgraph request failed',
+      );
+    this.options.degraded?.mark(fetch.context, this.name);
+    return failureResponse(this.name, outcome.failure, fetch.shape, fetch.representations);
   }
 
   /** Closes the pool once its fetches are done; `force` aborts them (shutdown grace ran out). */
@@ -199,14 +286,9 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     );
   }
 
-  private finalFailure(fetch: FailedFetch, result: AttemptResult & { ok: false }) {
-    fetch.context?.log.warn({ subgraph: this.name, err: result.detail }, 'subgraph request failed');
-    return this.fail(fetch, describeFailure(result.outcome, this.name, this.options.timeoutMs));
-  }
-
-  private fail(fetch: FailedFetch, failure: Failure): GatewayGraphQLResponse {
-    this.options.degraded?.mark(fetch.context, this.name);
-    return failureResponse(this.name, failure, fetch.shape, fetch.representations);
+  private failed(result: AttemptResult & { ok: false }): FetchOutcome {
+    const failure = describeFailure(result.outcome, this.name, this.options.timeoutMs);
+    return { ok: false, failure, detail: result.detail };
   }
 }
 
