@@ -19,14 +19,16 @@ export const UNLIMITED_BUDGET = {
  * One more contender for `npm run bench`, to price shared budgets: `ours` (field cache off, so
  * every request reaches the subgraphs) with `REDIS_URL` set, budgets in Redis: one script call to
  * take the estimate and one to refund. Compare its row with `ours` (budgets in process). Skipped
- * with `--no-budgets`, or when Redis does not answer at `BENCH_REDIS_URL` (default
- * redis://127.0.0.1:6379).
+ * with `--no-budgets`, when `include` refuses its name, or when Redis does not answer at
+ * `BENCH_REDIS_URL` (default redis://127.0.0.1:6379).
  */
 export async function budgetContenders(
   supergraphPath: string,
   devKeysDir: string,
+  include: (name: string) => boolean = () => true,
 ): Promise<{ process: BenchProcess; url: string }[]> {
-  if (process.argv.includes('--no-budgets')) return [];
+  const name = 'ours + budgets in Redis';
+  if (process.argv.includes('--no-budgets') || !include(name)) return [];
   const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (!(await answers(redisUrl))) {
     console.log(`(Redis does not answer at ${redisUrl}: the budgets-in-Redis run is skipped)`);
@@ -45,7 +47,6 @@ export async function budgetContenders(
     REDIS_URL: redisUrl,
     RATE_LIMIT_KEY_PREFIX: `bench:${process.pid}:ratelimit:`,
   };
-  const name = 'ours + budgets in Redis';
   return [
     { process: await startNode(name, path.join(root, 'src/main.ts'), [], env, url, '0'), url },
   ];

@@ -1,10 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { processCpuMs } from './machine.js';
 
 /** A server process started for the benchmark. */
 export interface BenchProcess {
   readonly name: string;
   readonly child: ChildProcess;
+  readonly pid: number;
   /** Peak resident set size so far, in MiB (VmHWM). */
   peakRssMiB(): number;
   /** User + system CPU time so far, in milliseconds. */
@@ -14,7 +16,12 @@ export interface BenchProcess {
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
-/** Starts `node --import tsx FILE ARGS`, optionally pinned to `cpus`, and waits until `url` answers. */
+/**
+ * Starts `node --import tsx FILE ARGS` with the Node binary running the benchmark
+ * (`process.execPath`, so a run under another Node version benchmarks that version throughout),
+ * optionally pinned to `cpus`, and waits until `url` answers. `taskset` execs Node in place, so
+ * the pid is Node's.
+ */
 export async function startNode(
   name: string,
   file: string,
@@ -33,30 +40,40 @@ export async function startNode(
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  await waitFor(readyUrl, name);
+  try {
+    await waitFor(readyUrl, name, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   const pid = child.pid!;
   return {
     name,
     child,
+    pid,
     peakRssMiB: () =>
       Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
       1024,
-    cpuMs: () => {
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
-    },
+    cpuMs: () => processCpuMs(pid),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        // why the timer: a server that ignores SIGTERM must not keep the benchmark from exiting.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
 }
 
-async function waitFor(url: string, name: string): Promise<void> {
+async function waitFor(url: string, name: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before answering`);
     try {
       const response = await fetch(url, {
         method: 'POST',

@@ -17,11 +17,11 @@ export interface Workload {
 }
 
 const request = (query: string) => JSON.stringify({ query });
+const operation = (file: string) =>
+  fs.readFileSync(path.join(import.meta.dirname, '../operations', file), 'utf8');
 
 // The screen as the manifest holds it: its id is the sha256 of the normalized document.
-const checkout = normalize(
-  fs.readFileSync(path.join(import.meta.dirname, '../operations/CheckoutScreen.graphql'), 'utf8'),
-);
+const checkout = normalize(operation('CheckoutScreen.graphql'));
 const persistedQuery = { version: 1, sha256Hash: sha256(checkout) };
 
 export const WORKLOADS: readonly Workload[] = [
@@ -47,6 +47,13 @@ export const WORKLOADS: readonly Workload[] = [
   {
     name: 'products(first: 50) + sellers',
     body: request('query Products { products(first: 50) { name price seller { name } } }'),
+    headers: {},
+  },
+  {
+    // The heavy screen: products → seller → products → seller → products, five hops between the
+    // product and user subgraphs, about 57 KB of JSON. Anonymous: none of its fields needs a scope.
+    name: 'CatalogDeep (5 levels, ~57 KB)',
+    body: request(operation('CatalogDeep.graphql')),
     headers: {},
   },
 ];
