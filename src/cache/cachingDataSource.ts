@@ -55,15 +55,20 @@ export class CachingDataSource implements GraphQLDataSource<GatewayContext> {
         runtime.policy.served(context, unit.policy.maxAge, unit.policy.scope);
       return client.send(request, context);
     }
-    const fetch: FetchContext = {
-      client,
-      runtime,
-      context,
-      scope: context.principal ? runtime.scopeOf(context.principal) : undefined,
-    };
-    return plan.kind === 'entities'
-      ? fetchEntities(fetch, plan, request)
-      : fetchRoot(fetch, plan, request);
+    const scope = context.principal ? runtime.scopeOf(context.principal) : undefined;
+    const key = JSON.stringify([
+      client.name,
+      scope ?? '',
+      request.operationName ?? null,
+      request.query,
+      request.variables ?? null,
+    ]);
+    return runtime.reads.read(key, context, (policy) => {
+      const fetch: FetchContext = { client, runtime: { ...runtime, policy }, context, scope };
+      return plan.kind === 'entities'
+        ? fetchEntities(fetch, plan, request)
+        : fetchRoot(fetch, plan, request);
+    });
   }
 
   private async mutate(
@@ -89,7 +94,9 @@ export class CachingDataSource implements GraphQLDataSource<GatewayContext> {
     );
     // why: awaited, so the caller's next read already sees the new versions. A failure leaves the
     // entries valid until their TTL: the price of failing open, logged.
-    if (!(await runtime.store.bumpVersions([...keys])))
+    const bumped = await runtime.store.bumpVersions([...keys]);
+    runtime.reads.wrote();
+    if (!bumped)
       context.log.warn(
         { subgraph: client.name, entities: entities.length },
         'cache: could not invalidate mutated entities',

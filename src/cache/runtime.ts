@@ -7,6 +7,7 @@ import { privateScope } from './keys.js';
 import type { CacheModel } from './model.js';
 import { compileFetch, type FetchPlan } from './plan.js';
 import type { ResponsePolicy } from './responsePolicy.js';
+import { SharedReads } from './sharedRead.js';
 import type { CacheStore } from './store.js';
 
 /** Everything the caching data sources of one gateway share. */
@@ -17,6 +18,8 @@ export interface CacheRuntime {
   readonly metrics: GatewayMetrics;
   readonly policy: ResponsePolicy;
   readonly now: () => number;
+  /** Identical cache reads in flight at once share one lookup. */
+  readonly reads: SharedReads;
   /** The model of the supergraph now serving; undefined before the first load. */
   model(): CacheModel | undefined;
   /** The compiled plan of a fetch to `subgraph` (memoized per supergraph: no per-request parse). */
@@ -55,6 +58,7 @@ export function createCacheRuntime(options: CacheRuntimeOptions): CacheRuntime {
     metrics: options.metrics,
     policy: options.policy,
     now: options.now ?? Date.now,
+    reads: new SharedReads(options.policy),
     model: options.model,
     plan(model, subgraph, query) {
       let cache = plans.get(model);
