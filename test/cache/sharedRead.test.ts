@@ -48,7 +48,7 @@ describe('SharedReads', () => {
     for (const result of results)
       expect(result).toEqual({ data: { product: { id: 'p1', name: 'Lamp' } } });
     expect(new Set(results).size).toBe(3);
-    expect(new Set(results.map((r) => r.data?.product)).size).toBe(3);
+    expect(new Set(results.map((r): unknown => r.data?.product)).size).toBe(3);
     for (const context of contexts) expect(log.get(context)).toEqual(['300 PUBLIC', '10 PUBLIC']);
   });
 
@@ -103,7 +103,7 @@ describe('SharedReads', () => {
       reads.read('u1', request('a'), read(1)),
       reads.read('u2', request('b'), read(2)),
     ]);
-    expect([a!.data, b!.data, calls]).toEqual([{ value: 1 }, { value: 2 }, 2]);
+    expect([a.data, b.data, calls]).toEqual([{ value: 1 }, { value: 2 }, 2]);
   });
 });
 
