@@ -18,23 +18,11 @@ import path from 'node:path';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { createInternalTokenSigner } from '../src/auth/internalToken.js';
-import { loadDevKeys } from '../src/auth/keys.js';
+import { fixedCallerHeaders } from './fixedCaller.js';
 
 const [supergraphPath, port] = process.argv.slice(2);
 if (!supergraphPath || !port) throw new Error('usage: hiveGateway.ts SUPERGRAPH PORT');
-const signer = createInternalTokenSigner(
-  loadDevKeys(path.resolve(process.env.DEV_KEYS_DIR || '.dev-keys')).internal,
-);
-const sub = process.env.BENCH_CALLER_SUB;
-const caller = sub
-  ? {
-      sub,
-      issuer: undefined,
-      scopes: new Set((process.env.BENCH_CALLER_SCOPES ?? '').split(' ').filter(Boolean)),
-      claims: {},
-    }
-  : null;
+const subgraphHeaders = fixedCallerHeaders();
 
 /** Apollo's APQ protocol (`extensions.persistedQuery.sha256Hash`), documents kept in memory. */
 function automaticPersistedQueries(): GatewayPlugin {
@@ -71,7 +59,7 @@ const gateway = createGatewayRuntime({
   // why this hook: Hive calls it once per subgraph request with the subgraph's name (it runs in
   // `onSubgraphExecute`), and the HTTP transport sends what it returns as request headers.
   propagateHeaders: {
-    fromClientToSubgraphs: ({ subgraphName }) => signer.headers(subgraphName, caller),
+    fromClientToSubgraphs: ({ subgraphName }) => subgraphHeaders(subgraphName),
   },
 });
 const server = http.createServer(gateway.requestListener);

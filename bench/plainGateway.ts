@@ -7,34 +7,21 @@
  * and filters nothing, and ignores the client's `Authorization`.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { createInternalTokenSigner } from '../src/auth/internalToken.js';
-import { loadDevKeys } from '../src/auth/keys.js';
+import { fixedCallerHeaders } from './fixedCaller.js';
 
 const [supergraphPath, port] = process.argv.slice(2);
 if (!supergraphPath || !port) throw new Error('usage: plainGateway.ts SUPERGRAPH PORT');
-const signer = createInternalTokenSigner(
-  loadDevKeys(path.resolve(process.env.DEV_KEYS_DIR || '.dev-keys')).internal,
-);
-const sub = process.env.BENCH_CALLER_SUB;
-const caller = sub
-  ? {
-      sub,
-      issuer: undefined,
-      scopes: new Set((process.env.BENCH_CALLER_SCOPES ?? '').split(' ').filter(Boolean)),
-      claims: {},
-    }
-  : null;
+const subgraphHeaders = fixedCallerHeaders();
 const gateway = new ApolloGateway({
   supergraphSdl: fs.readFileSync(supergraphPath, 'utf8'),
   buildService: ({ name, url }) =>
     new RemoteGraphQLDataSource({
       url,
       async willSendRequest({ request }) {
-        const { authorization } = await signer.headers(name, caller);
+        const { authorization } = await subgraphHeaders(name);
         if (authorization) request.http?.headers.set('authorization', authorization);
       },
     }),
