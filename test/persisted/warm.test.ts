@@ -102,14 +102,22 @@ describe.each(['safelist', 'allow'])('warming persisted operations (%s mode)', (
   it('warms again after the supergraph changes (a new supergraph empties the plan cache)', async () => {
     const sdl = fs.readFileSync(stack.supergraphPath, 'utf8');
     const warmedBefore = Number(await metric(stack, 'gateway_persisted_operations_warmed'));
-    fs.writeFileSync(stack.supergraphPath, `${sdl}\n# touched\n`);
+    const missesBeforeReload = await misses(stack);
+    // A new description is a different supergraph: the gateway replans everything.
+    fs.writeFileSync(
+      stack.supergraphPath,
+      sdl.replace('type Product', '"Changed by a test"\ntype Product'),
+    );
     await expect
       .poll(() => metric(stack, 'gateway_supergraph_reloads_total{outcome="ok"}'), {
         timeout: 5000,
       })
       .toBe(1);
-    // The warm-up after a reload runs right after it: the next request of a screen is a hit.
-    await new Promise((r) => setTimeout(r, 300));
+    // The warm-up after a reload plans every operation again, with and without its name: two
+    // misses each in the emptied plan cache. Then the next request of a screen is a hit.
+    await expect
+      .poll(() => misses(stack), { timeout: 5000 })
+      .toBe(missesBeforeReload + 2 * warmedBefore);
     expect(await metric(stack, 'gateway_persisted_operations_warmed')).toBe(warmedBefore);
     const missesBefore = await misses(stack);
     const { status, body } = await postGraphQL(stack.url, {
