@@ -31,20 +31,17 @@ export function cacheable(fetch: FetchContext, unit: Unit): boolean {
 }
 
 /**
- * Sends through single-flight: identical concurrent requests share one answer when they come from
- * one scope and read the same versions before (`versions`). why: a request that saw a newer
- * version must not take the answer of a fetch started before that version's mutation, or it would
- * store old data under the new version.
+ * Sends a cache miss: identical concurrent misses of one caller share one subgraph fetch (the
+ * subgraph client's deduplication, SECURITY-CASES 90) when they read the same versions before
+ * (`versions`). why: a request that saw a newer version must not take the answer of a fetch
+ * started before that version's mutation, or it would store old data under the new version.
  */
 export function send(
   fetch: FetchContext,
   request: SubgraphRequest,
   versions = '',
 ): Promise<GatewayGraphQLResponse> {
-  // why `share`: the subgraph client must not join what this single-flight keeps apart.
-  return fetch.runtime.singleFlight(`${fetch.scope ?? ''}\n${versions}`, request, (r) =>
-    fetch.client.send(r, fetch.context, { share: versions }),
-  );
+  return fetch.client.send(request, fetch.context, { share: versions });
 }
 
 /** Adds one fetch's field lookups to `gateway_cache_{hits,misses}_total` (one update each). */

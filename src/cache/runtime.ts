@@ -1,8 +1,6 @@
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../context.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { SubgraphRequest } from '../subgraphClient/subgraphClient.js';
 import { privateScope } from './keys.js';
 import type { CacheModel } from './model.js';
 import { compileFetch, type FetchPlan } from './plan.js';
@@ -26,15 +24,6 @@ export interface CacheRuntime {
   plan(model: CacheModel, subgraph: string, query: string): FetchPlan;
   /** The private scope of a verified caller (memoized per principal object). */
   scopeOf(principal: Principal): string;
-  /**
-   * Runs `send` once for identical concurrent requests of one authorization scope (SECURITY-CASES
-   * 90: a cold cache causes no stampede); every caller gets its own copy when it was shared.
-   */
-  singleFlight(
-    scope: string,
-    request: SubgraphRequest,
-    send: (request: SubgraphRequest) => Promise<GatewayGraphQLResponse>,
-  ): Promise<GatewayGraphQLResponse>;
 }
 
 export interface CacheRuntimeOptions {
@@ -51,7 +40,6 @@ export interface CacheRuntimeOptions {
 export function createCacheRuntime(options: CacheRuntimeOptions): CacheRuntime {
   const plans = new WeakMap<CacheModel, LRUCache<string, FetchPlan>>();
   const scopes = new WeakMap<Principal, string>();
-  const inflight = new Map<string, { promise: Promise<GatewayGraphQLResponse>; joiners: number }>();
   return {
     store: options.store,
     enabled: options.enabled,
@@ -81,29 +69,6 @@ export function createCacheRuntime(options: CacheRuntimeOptions): CacheRuntime {
         scopes.set(principal, scope);
       }
       return scope;
-    },
-    async singleFlight(scope, request, send) {
-      const key = JSON.stringify([
-        scope,
-        request.operationName ?? null,
-        request.query,
-        request.variables ?? null,
-      ]);
-      const existing = inflight.get(key);
-      if (existing) {
-        existing.joiners += 1;
-        return structuredClone(await existing.promise);
-      }
-      const entry = { promise: send(request), joiners: 0 };
-      inflight.set(key, entry);
-      try {
-        const response = await entry.promise;
-        // why: `@apollo/gateway` merges later fetches into these objects in place; a shared answer
-        // must never carry one request's merged data into another's.
-        return entry.joiners ? structuredClone(response) : response;
-      } finally {
-        inflight.delete(key);
-      }
     },
   };
 }

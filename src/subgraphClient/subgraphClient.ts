@@ -56,7 +56,8 @@ export interface SendOptions {
   /**
    * `false`: never share an HTTP fetch with another request (a mutation's follow-up reads must
    * see its write, not join a read that started before it). A string: share only with fetches
-   * given the same string (the cache passes the entity versions it read). @default true
+   * given the same string (the cache passes the entity versions it read), even with `dedup` off:
+   * identical cache misses always share one fetch (no stampede on a cold cache). @default true
    */
   readonly share?: boolean | string;
 }
@@ -142,7 +143,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const body = JSON.stringify(request);
     const requestSignal = this.options.requestSignal?.(context);
     const share = options.share ?? true;
-    if (this.options.dedup === false || fetch.shape.mutation || share === false) {
+    const shared = typeof share === 'string' || (share && this.options.dedup !== false);
+    if (!shared || fetch.shape.mutation) {
       const outcome = await this.fetch(request, body, fetch, requestSignal);
       return this.answer(fetch, outcome, true);
     }

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { requests } from './harness.js';
+
+// SECURITY-CASES 90: a cold cache causes no stampede, whatever SUBGRAPH_DEDUP says about
+// uncached fetches: identical concurrent misses share one subgraph fetch.
+describe('cold cache with SUBGRAPH_DEDUP=false', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { CACHE_ENABLED: 'true', SUBGRAPH_DEDUP: 'false' } });
+  });
+  afterAll(() => stack?.stop());
+
+  it('sends identical concurrent misses to the subgraph once', async () => {
+    stack.resetStats();
+    const query = '{ products(first: 3, after: "p90") { name } }';
+    const answers = await Promise.all(Array.from({ length: 20 }, () => stack.query(query)));
+    for (const answer of answers) expect(answer.body.data.products).toHaveLength(3);
+    expect(new Set(answers.map((a) => JSON.stringify(a.body.data))).size).toBe(1);
+    expect(requests(stack).product).toBeLessThanOrEqual(3);
+  });
+});
