@@ -131,7 +131,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     ],
     () => current(),
   );
-  const federation = createFederation({ source, log, metrics, dataSource, admission });
+  const federation = createFederation({
+    source,
+    log,
+    metrics,
+    dataSource,
+    admission,
+    planExecution: config.planExecution,
+  });
   current = () => federation.current();
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [

@@ -25,6 +25,11 @@ export interface GatewayConfig {
   readonly subgraphs: SubgraphClientConfig;
   /** Overall deadline of a GraphQL request, in milliseconds; 504 `GATEWAY_TIMEOUT` after it. @default 30000 */
   readonly requestTimeoutMs: number;
+  /**
+   * Who runs query plans (`PLAN_EXECUTION`): `compiled`, this gateway's executor with a response
+   * shaper compiled per operation, or `apollo`, `@apollo/gateway`'s own. @default 'compiled'
+   */
+  readonly planExecution: 'compiled' | 'apollo';
   /** GraphQL requests in flight at once; more get a fast 503 with Retry-After (`MAX_IN_FLIGHT`). @default 2000 */
   readonly maxInFlight: number;
   /** On SIGTERM/SIGINT, how long in-flight requests may finish before their connections close, in ms. @default 10000 */
@@ -270,6 +275,7 @@ const schema = z.object({
   CIRCUIT_BREAKER_WINDOW: int(2, 10_000).default(20),
   CIRCUIT_BREAKER_HALF_OPEN_MS: int(10, 600_000).default(10_000),
   REQUEST_TIMEOUT_MS: int(1, 600_000).default(30_000),
+  PLAN_EXECUTION: z.enum(['compiled', 'apollo']).default('compiled'),
   MAX_IN_FLIGHT: int(1, 1_000_000).default(2000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
@@ -381,6 +387,7 @@ export function loadConfig(
       dedup: v.SUBGRAPH_DEDUP,
     },
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
+    planExecution: v.PLAN_EXECUTION,
     maxInFlight: v.MAX_IN_FLIGHT,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,

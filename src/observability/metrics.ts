@@ -13,6 +13,7 @@ export interface GatewayMetrics {
   readonly subgraphCircuitOpen: Gauge<'subgraph'>;
   /** Subgraph fetches served by an identical fetch already in flight (no HTTP request of their own). */
   readonly subgraphDeduplicated: Counter<'subgraph'>;
+  readonly planExecutions: Counter<'executor'>;
   readonly cacheHits: Counter<'subgraph'>;
   readonly cacheMisses: Counter<'subgraph'>;
   readonly rateLimited: Counter;
@@ -69,6 +70,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
       name: 'gateway_subgraph_circuit_open',
       help: '1 while the subgraph circuit breaker is open and fetches fail fast',
       labelNames: ['subgraph'],
+      registers,
+    }),
+    planExecutions: new Counter({
+      name: 'gateway_plan_executions_total',
+      help: 'Query plans executed, by executor: compiled (this gateway) or apollo (@apollo/gateway, for what the compiled one does not run)',
+      labelNames: ['executor'],
       registers,
     }),
     subgraphDeduplicated: new Counter({

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Admission, ExecutionOutcome } from '../admission.js';
 import type { PreparedSupergraph } from './prepare.js';
+import { installPlanExecution } from '../execution/install.js';
 import { createPlanCache } from './planCache.js';
 import type { SupergraphSource } from './source.js';
 
@@ -21,6 +22,8 @@ export interface FederationOptions {
   readonly dataSource: (name: string, url: string) => GraphQLDataSource<GatewayContext>;
   /** Admission state: the document to plan (possibly filtered) and the after-execution steps. */
   readonly admission?: Admission;
+  /** Who executes the plans (`PLAN_EXECUTION`). @default 'compiled' */
+  readonly planExecution?: 'compiled' | 'apollo';
 }
 
 /** The live supergraph and the gateway that plans over it. */
@@ -40,6 +43,13 @@ export function createFederation(options: FederationOptions): Federation {
   const { source, log, metrics } = options;
   let current: PreparedSupergraph | undefined;
   const plans = new WeakMap<object, QueryPlan>();
+  const compiled = (options.planExecution ?? 'compiled') === 'compiled';
+  const execution = installPlanExecution({ compiled, executions: metrics.planExecutions });
+  if (!execution && compiled)
+    log.warn(
+      'the installed @apollo/gateway cannot take the compiled plan executor; running its own',
+    );
+  const adopt = <T extends object>(dataSource: T): T => execution?.adopt(dataSource) ?? dataSource;
 
   const apolloGateway = new ApolloGateway({
     logger: log.child({ component: 'apollo-gateway' }),
@@ -61,7 +71,7 @@ export function createFederation(options: FederationOptions): Federation {
       });
     },
     queryPlannerConfig: { cache: createPlanCache(metrics) },
-    buildService: ({ name, url }) => warmable(options.dataSource(name, url ?? '')),
+    buildService: ({ name, url }) => adopt(warmable(options.dataSource(name, url ?? ''))),
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
       const context = requestContext.context as unknown as GatewayContext;
       if (context.exposeQueryPlan) plans.set(context, queryPlan);
