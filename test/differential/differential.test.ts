@@ -4,7 +4,8 @@
  * and the same subgraphs) and to ours, with every feature that changes answers off or neutral (a
  * token with every scope, limits, cost and budgets out of reach, the cache off). Status, `data`
  * and the errors' paths and codes must be identical; messages and `extensions` beyond the code
- * (cost, rate limits) are not compared.
+ * (cost, rate limits) are not compared. Ours executes plans on its own executor
+ * (`src/execution/`, `PLAN_EXECUTION=compiled`), plain on `@apollo/gateway`'s.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -208,6 +209,20 @@ describe('differential: plain @apollo/gateway and ours answer the same', () => {
       edge('unused fragment', '{ __typename } fragment F on Product { id }'),
     ]);
     expect(differences, report(differences)).toEqual([]);
+  });
+
+  it("ours ran every plan on its compiled executor, none on @apollo/gateway's", async () => {
+    const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
+    const count = (executor: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`gateway_plan_executions_total{executor="${executor}"}`))
+          ?.split(' ')
+          .pop() ?? 0,
+      );
+    expect(count('compiled')).toBeGreaterThan(GENERATED);
+    expect(count('apollo')).toBe(0);
   });
 
   it('the one deliberate difference: several operations and no name is 400, not 500', async () => {
