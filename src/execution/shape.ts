@@ -252,7 +252,14 @@ export function shown(value: unknown): string {
   }
 }
 
-const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+/**
+ * Response names that a plain object or an array (what subgraph JSON is made of) also answers
+ * through its prototype: those are read as own properties only.
+ */
+const PROTOTYPE_NAMES = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  ...Object.getOwnPropertyNames(Array.prototype),
+]);
 
 /**
  * Compiles the shaping of `operation` (with the document's fragments) over the API `schema`.
@@ -347,7 +354,8 @@ export function compileShape(
     return steps;
   };
 
-  const defaults: Record<string, unknown> = {};
+  // why: no prototype, so a variable named `constructor` or `__proto__` is only ever its own value
+  const defaults = Object.create(null) as Record<string, unknown>;
   for (const definition of operation.variableDefinitions ?? [])
     if (definition.defaultValue)
       defaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
@@ -418,7 +426,11 @@ function write(output: Data, name: string, value: unknown): void {
 
 function condition(run: Run, value: boolean | string, text: string | undefined): boolean {
   if (typeof value === 'boolean') return value;
-  run.variables ??= { ...run.shape.defaults, ...run.given };
+  run.variables ??= Object.assign(
+    Object.create(null) as Record<string, unknown>,
+    run.shape.defaults,
+    run.given,
+  );
   const given = run.variables[value];
   if (typeof given !== 'boolean')
     throw new Error(`Unexpected value ${shown(given)} for variable $${value} of ${text}`);
@@ -456,10 +468,10 @@ function applies(
   let result = step.applies.get(key);
   if (result === undefined) {
     const { all, below } = run.shape.facts;
-    result =
-      typename && !all.has(typename)
-        ? false
-        : condition === key || (below.get(condition)?.has(key) ?? false);
+    // why: a type name the schema does not know (a subgraph's data) is never remembered, so the
+    // map stays bounded by the schema's types
+    if (typename && !all.has(typename)) return false;
+    result = condition === key || (below.get(condition)?.has(key) ?? false);
     step.applies.set(key, result);
   }
   return result;
