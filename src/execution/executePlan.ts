@@ -25,7 +25,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { withSpan } from '../observability/tracing.js';
-import { compileShape, shapeResponse, shown, type CompiledShape } from './shape.js';
+import { compileShape, hasOwn, shapeResponse, shown, type CompiledShape } from './shape.js';
 
 /**
  * Execution of a query plan from `@apollo/gateway`'s planner: the fetches in the plan's order
@@ -83,8 +83,17 @@ export function shapeOf(operationContext: OperationContext): CompiledShape {
 export function canExecute(queryPlan: Parameters7[0], requestContext: RequestContext): boolean {
   if (requestContext.metrics?.captureTraces) return false;
   const node = queryPlan.node;
-  return !node || plainPlan(node);
+  if (!node) return true;
+  let plain = plainPlans.get(node);
+  if (plain === undefined) {
+    plain = plainPlan(node);
+    plainPlans.set(node, plain);
+  }
+  return plain;
 }
+
+/** Per plan (plans are cached and reused): whether it holds only nodes this executor runs. */
+const plainPlans = new WeakMap<object, boolean>();
 
 function plainPlan(node: PlanNode | { kind: string }): boolean {
   const plan = node as PlanNode;
@@ -495,9 +504,6 @@ function applyAtPath(
     applyAtPath(schema, path, from + 1, getOwn(object, element), fn);
   }
 }
-
-const hasOwn = (object: object, key: string): boolean =>
-  Object.prototype.hasOwnProperty.call(object, key);
 
 const getOwn = (object: Data, key: string): unknown =>
   hasOwn(object, key) ? object[key] : undefined;

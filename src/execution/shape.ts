@@ -402,7 +402,7 @@ interface Run {
 
 type Data = Record<string, unknown>;
 
-const hasOwn = (object: object, key: string): boolean =>
+export const hasOwn = (object: object, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
 function read(input: Data, step: FieldStep): unknown {

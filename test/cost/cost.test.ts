@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { metric, startStack, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 
 // The cost step through HTTP, on the default configuration (MAX_COST 2000, budgets in process).
@@ -27,13 +27,8 @@ function costing(n: number): string {
   return `{ products(first: 100) { seller { products(first: ${m}) { id } } }${rest} }`;
 }
 
-async function costMetric(kind: 'estimated' | 'actual'): Promise<number> {
-  const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`gateway_operation_cost_count{kind="${kind}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const costMetric = (kind: 'estimated' | 'actual') =>
+  metric(stack, `gateway_operation_cost_count{kind="${kind}"}`);
 
 describe('extensions.cost', () => {
   it('reports estimated, actual, limit and budget on every executed response', async () => {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
+import { metric, startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -29,13 +29,8 @@ afterAll(async () => {
   await Promise.all([compiled?.stop(), apollo?.stop()]);
 });
 
-async function executions(stack: Stack, executor: string): Promise<number> {
-  const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`gateway_plan_executions_total{executor="${executor}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const executions = (stack: Stack, executor: string) =>
+  metric(stack, `gateway_plan_executions_total{executor="${executor}"}`);
 
 /** Status, data and errors (messages, paths, codes) as the client reads them. */
 const visible = (response: GraphQLResponse) => {

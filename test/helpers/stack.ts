@@ -61,6 +61,16 @@ export function composeFor(urls: Readonly<Record<SubgraphName, string>>): string
 }
 
 /**
+ * The value of one series on the gateway's `/metrics` (its line starts with `series`, e.g.
+ * `gateway_query_plan_cache_total{outcome="hit"}`); 0 while the series has no sample yet.
+ */
+export async function metric(stack: Pick<Stack, 'url'>, series: string): Promise<number> {
+  const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith(series));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/**
  * The real stack for a test file: three subgraphs on free ports, a supergraph composed from their
  * SDL, and the gateway built through `createGateway` exactly as `npm run gateway` builds it.
  */

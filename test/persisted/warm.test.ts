@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildManifest } from '../../src/persisted/manifest.js';
-import { postGraphQL, startStack, type Stack } from '../helpers/stack.js';
+import { metric, postGraphQL, startStack, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 
 // Persisted operations are parsed, validated and planned at load: their first request finds its
@@ -22,11 +22,6 @@ const manifest = buildManifest(screens);
 const idOf = (name: string) => manifest.operations.find((o) => o.name === name)!.id;
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function metric(stack: Stack, name: string): Promise<number> {
-  const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
 const misses = (stack: Stack) => metric(stack, 'gateway_query_plan_cache_total{outcome="miss"}');
 const hits = (stack: Stack) => metric(stack, 'gateway_query_plan_cache_total{outcome="hit"}');
 const persisted = (id: string) => ({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { metric, startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 // Cost budgets through HTTP, on the shared test Redis under a unique key prefix. Capacity 30 (small
@@ -43,12 +43,6 @@ const headersOf = (response: { headers: Headers }) => ({
   remaining: Number(response.headers.get('ratelimit-remaining')),
   reset: Number(response.headers.get('ratelimit-reset')),
 });
-
-async function metric(on: Stack, name: string): Promise<number> {
-  const text = await (await fetch(on.url.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
 
 describe.skipIf(!hasRedis)('a caller’s cost budget', () => {
   it('is spent by the estimate', async () => {

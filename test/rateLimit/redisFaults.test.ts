@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOwnRedis, uniquePrefix, type OwnRedis } from '../helpers/redis.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { metric, startStack, type Stack } from '../helpers/stack.js';
 
 const QUERY = '{ products(first: 7) { name seller { name } } }'; // costs 14
 const prefix = uniquePrefix('budget-faults');
@@ -31,13 +31,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function fallbacks(): Promise<number> {
-  const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('gateway_redis_fallbacks_total{feature="rateLimit"}'));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const fallbacks = () => metric(stack, 'gateway_redis_fallbacks_total{feature="rateLimit"}');
 
 /** The budget keys in the private Redis (empty when it is down). */
 async function bucketKeys(): Promise<string[]> {
