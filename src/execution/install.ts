@@ -49,11 +49,13 @@ export function installPlanExecution(owner: Owner): PlanExecutionHook | undefine
         break;
       }
       const chosen = first && owners.get(first);
+      // a persisted operation's warm-up plans without fetching: not an execution to count
+      const counted = chosen && !(requestContext.context as { warmup?: boolean }).warmup;
       if (chosen?.compiled && canExecute(plan, requestContext)) {
-        chosen.executions.inc({ executor: 'compiled' });
+        if (counted) chosen.executions.inc({ executor: 'compiled' });
         return executePlan(plan, serviceMap, requestContext, rest[0], rest[1]);
       }
-      chosen?.executions.inc({ executor: 'apollo' });
+      if (counted) chosen.executions.inc({ executor: 'apollo' });
       return apollo(plan, serviceMap, requestContext, ...rest);
     };
     module.executeQueryPlan = chooser;

@@ -42,8 +42,10 @@ describe.each(['safelist', 'allow'])('warming persisted operations (%s mode)', (
     expect(await metric(stack, 'gateway_persisted_operations_warmed')).toBe(3);
     expect(stack.subgraphs.product.stats.requests).toBe(0);
     expect(stack.subgraphs.user.stats.requests).toBe(0);
-    // A warm-up is not a request: nothing is counted under gateway_requests_total.
+    // A warm-up is not a request: nothing is counted under gateway_requests_total, nor as the
+    // execution of a plan.
     expect(await metric(stack, 'gateway_requests_total')).toBe(0);
+    expect(await metric(stack, 'gateway_plan_executions_total')).toBe(0);
   });
 
   it('serves the first request of a screen by id from the warmed plan, with every check still applied', async () => {
