@@ -195,35 +195,19 @@ async function startContenders(
       '0',
     );
   const prefix = `bench:${process.pid}:`;
+  // Plain and Hive: the same start, each its own script on the stripped supergraph.
+  const baseline = (script: string, port: number) => (name: string) =>
+    startNode(
+      name,
+      path.join(root, script),
+      [plainSupergraphPath, String(port)],
+      callerEnv,
+      url(port),
+      '0',
+    );
   const plans: [ContenderKey, string, number, (name: string) => Promise<BenchProcess>][] = [
-    [
-      'plain',
-      'plain @apollo/gateway',
-      PORTS.plain,
-      (name) =>
-        startNode(
-          name,
-          path.join(root, 'bench/plainGateway.ts'),
-          [plainSupergraphPath, String(PORTS.plain)],
-          callerEnv,
-          url(PORTS.plain),
-          '0',
-        ),
-    ],
-    [
-      'hive',
-      'Hive Gateway',
-      PORTS.hive,
-      (name) =>
-        startNode(
-          name,
-          path.join(root, 'bench/hiveGateway.ts'),
-          [plainSupergraphPath, String(PORTS.hive)],
-          callerEnv,
-          url(PORTS.hive),
-          '0',
-        ),
-    ],
+    ['plain', 'plain @apollo/gateway', PORTS.plain, baseline('bench/plainGateway.ts', PORTS.plain)],
+    ['hive', 'Hive Gateway', PORTS.hive, baseline('bench/hiveGateway.ts', PORTS.hive)],
     // The cache off: every request pays every subgraph fetch (the cold cost).
     ['ours', 'ours', PORTS.ours, ours(PORTS.ours, { CACHE_ENABLED: 'false' })],
     ['cached', 'ours + cache (in-process, warm)', PORTS.cached, ours(PORTS.cached, {})],
