@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { badUserInput, checkFirst, unauthenticated } from '../shared/errors.js';
+import { checkOwner } from '../shared/ownership.js';
 import type { SubgraphContext, SubgraphResolvers } from '../shared/types.js';
 import type { PaymentRecord } from './data.js';
 import type { PaymentLoaders } from './loaders.js';
@@ -10,7 +11,11 @@ interface UserRef {
   readonly id: string;
 }
 
-/** Resolvers of `subgraphs/payment/schema.graphql`; every lookup goes through a loader. */
+/**
+ * Resolvers of `subgraphs/payment/schema.graphql`; every lookup goes through a loader. Payments
+ * are owner-only (`shared/ownership.ts`): `User.payments` and a `Payment` fetched by reference
+ * resolve only for the paying user or staff, whatever path or `_entities` request asks.
+ */
 export const paymentResolvers: SubgraphResolvers<PaymentLoaders> = {
   Mutation: {
     createPayment: (
@@ -33,8 +38,13 @@ export const paymentResolvers: SubgraphResolvers<PaymentLoaders> = {
     },
   },
   Payment: {
-    __resolveReference: (ref: { id: string }, { loaders }: Context) =>
-      loaders.paymentById.load(ref.id),
+    // why here: `_entities` is the one way to reach a payment by id; a payment reached through
+    // `User.payments` was checked there, and `createPayment` returns the caller's own.
+    __resolveReference: async (ref: { id: string }, { caller, loaders }: Context) => {
+      const payment = await loaders.paymentById.load(ref.id);
+      if (payment) checkOwner(caller, payment.userId, 'payment');
+      return payment;
+    },
     user: (payment: PaymentRecord) => ({ __typename: 'User', id: payment.userId }),
     product: (payment: PaymentRecord) => ({ __typename: 'Product', id: payment.productId }),
   },
@@ -43,7 +53,8 @@ export const paymentResolvers: SubgraphResolvers<PaymentLoaders> = {
     // `payments` reads, so `_entities { ... on User { payments } }` is one data call.
     __resolveReference: async (ref: UserRef, { loaders }: Context) =>
       (await loaders.paymentsByUser.load(ref.id)) === null ? null : { id: ref.id },
-    payments: async (user: UserRef, { first }: { first: number }, { loaders }: Context) => {
+    payments: async (user: UserRef, { first }: { first: number }, { caller, loaders }: Context) => {
+      checkOwner(caller, user.id, 'payment history');
       const payments = await loaders.paymentsByUser.load(user.id);
       return (payments ?? []).slice(0, checkFirst(first));
     },

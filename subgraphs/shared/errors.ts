@@ -14,6 +14,14 @@ export function unauthenticated(message: string): GraphQLError {
 }
 
 /**
+ * A resolver error for data the caller may not read (someone else's): `extensions.code =
+ * FORBIDDEN`. Thrown by a nullable field, it answers null at that path and nothing else.
+ */
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/**
  * The error an `authenticate` hook throws to refuse a request: HTTP 401, `UNAUTHENTICATED`,
  * nothing executed (Apollo Server answers with the `extensions.http` status of a context error).
  */

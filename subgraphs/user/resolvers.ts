@@ -1,11 +1,14 @@
+import { checkOwner } from '../shared/ownership.js';
+import type { SeedUser } from '../shared/seed.js';
 import type { SubgraphContext, SubgraphResolvers } from '../shared/types.js';
 import type { UserLoaders } from './loaders.js';
 
 type Context = SubgraphContext<UserLoaders>;
 
 /**
- * Resolvers of `subgraphs/user/schema.graphql`. `email` is returned as is: the gateway removes
- * it for callers without `read:email` before the query reaches this subgraph.
+ * Resolvers of `subgraphs/user/schema.graphql`. The gateway removes `email` for callers without
+ * `read:email` (which kind of data); this subgraph decides whose: `email` resolves only for the
+ * caller's own user or staff (`shared/ownership.ts`), on every path, `_entities` included.
  */
 export const userResolvers: SubgraphResolvers<UserLoaders> = {
   Query: {
@@ -16,5 +19,9 @@ export const userResolvers: SubgraphResolvers<UserLoaders> = {
   User: {
     __resolveReference: (ref: { id: string }, { loaders }: Context) =>
       loaders.userById.load(ref.id),
+    email: (user: SeedUser, _args: unknown, { caller }: Context) => {
+      checkOwner(caller, user.id, 'email');
+      return user.email;
+    },
   },
 };
