@@ -14,9 +14,12 @@ import { internalAuthorization } from '../helpers/tokens.js';
 interface GqlResult {
   status: number;
   cacheControl: string | null;
-  // The shape of `data` depends on each query; the assertions check it.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+  body: {
+    // The shape of `data` depends on each query; the assertions check it.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    data?: any;
+    errors?: { message: string; path?: unknown[]; extensions?: { code?: string } }[];
+  };
 }
 
 /** One POST to a subgraph, as the gateway would send it. */
@@ -48,13 +51,19 @@ const range = (prefix: string, n: number) =>
 const codes = (result: GqlResult) => result.body.errors?.map((e) => e.extensions?.code);
 
 const logger = pino({ level: 'silent' });
-/** Test authentication: `x-test-sub` names the caller; `x-test-reject` refuses with 401. */
+/**
+ * Test authentication: `x-test-sub` names the caller; `x-test-staff` adds the staff scope
+ * `read:users:all` (every user's owner-only data); `x-test-reject` refuses with 401.
+ */
 const authenticate = (headers: Readonly<Record<string, string>>) => {
   if (headers['x-test-reject']) return Promise.reject(unauthenticatedRequest('bad token'));
   const sub = headers['x-test-sub'];
-  return Promise.resolve(sub ? { sub, scopes: ['read:email', 'read:payments'] } : null);
+  const scopes = ['read:email', 'read:payments'];
+  if (headers['x-test-staff']) scopes.push('read:users:all');
+  return Promise.resolve(sub ? { sub, scopes } : null);
 };
 const callerHeaders = (sub: string) => ({ 'x-test-sub': sub });
+const staffHeaders = { 'x-test-sub': 'staff', 'x-test-staff': '1' };
 
 let product: SubgraphHandle;
 let user: SubgraphHandle;
@@ -210,7 +219,15 @@ describe('user subgraph', () => {
     });
     expect(user.stats).toMatchObject({ requests: 1, dataCalls: 1 });
     expect(result.cacheControl).toBe('max-age=300, public');
-    const emails = await gql(user, entities('... on User { email }'), refs('User', ['u1']));
+    const emails = await gql(
+      user,
+      entities('... on User { email }'),
+      refs('User', ['u1']),
+      callerHeaders('u1'),
+    );
+    expect(emails.body.data._entities).toEqual([
+      { __typename: 'User', email: getSeed().users[0]?.email },
+    ]);
     expect(emails.cacheControl).toBe('max-age=300, private');
   });
 
@@ -220,6 +237,21 @@ describe('user subgraph', () => {
     expect(me.body.data.me).toEqual({ id: 'u3', email: getSeed().users[2]?.email });
     expect(me.cacheControl).toBe('max-age=30, private');
     expect((await gql(user, '{ user(id: "nobody") { id } }')).body.data.user).toBeNull();
+  });
+
+  it('serves email to its owner and staff only; anyone else gets null and FORBIDDEN', async () => {
+    const query = '{ user(id: "u1") { id email } }';
+    const email = getSeed().users[0]?.email;
+    const other = await gql(user, query, undefined, callerHeaders('u2'));
+    expect(other.body.data.user).toEqual({ id: 'u1', email: null });
+    expect(other.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['user', 'email'], 'FORBIDDEN'],
+    ]);
+    expect((await gql(user, query)).body.data.user).toEqual({ id: 'u1', email: null });
+    for (const headers of [callerHeaders('u1'), staffHeaders]) {
+      const allowed = await gql(user, query, undefined, headers);
+      expect(allowed.body).toEqual({ data: { user: { id: 'u1', email } } });
+    }
   });
 
   it('answers 401 when authenticate refuses, executing nothing', async () => {
@@ -240,6 +272,7 @@ describe('payment subgraph', () => {
       payment,
       entities('... on User { payments(first: 3) { id createdAt amount product { id } } }'),
       refs('User', range('u', 20)),
+      staffHeaders,
     );
     const users = result.body.data._entities as {
       payments: { createdAt: string; amount: number; product: { id: string } }[];
@@ -262,6 +295,7 @@ describe('payment subgraph', () => {
       payment,
       entities('... on Payment { id status user { id } }'),
       refs('Payment', range('pay', 30)),
+      staffHeaders,
     );
     expect(result.body.data._entities[0]).toEqual({
       __typename: 'Payment',
@@ -292,6 +326,7 @@ describe('payment subgraph', () => {
       payment,
       entities('... on User { payments(first: 1) { id } }'),
       refs('User', ['u9']),
+      callerHeaders('u9'),
     );
     expect(latest.body.data._entities[0].payments).toEqual([{ id: 'pay10001' }]);
     const unknown = await gql(
