@@ -2,7 +2,9 @@
  * SECURITY-CASES.md Part 2, group L (cases 66–73): authorization bypass through GraphQL shapes.
  * User A is `u42` with scope `read:self` only. Design: filter mode (Router's default): denied
  * fields answer null with UNAUTHORIZED_FIELD_OR_TYPE at their path and are never sent to a
- * subgraph; AUTH_REJECT_UNAUTHORIZED=true refuses the whole request (case 72).
+ * subgraph; AUTH_REJECT_UNAUTHORIZED=true refuses the whole request (case 72). Case 70 (whose
+ * data) uses a caller who HAS `read:email read:payments`: the owning subgraph answers FORBIDDEN
+ * for another user's data (every path: test/security/ownership.test.ts).
  */
 import { buildSchema, executeSync, getOperationAST, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,16 +103,33 @@ describe('group L: authorization bypass through GraphQL shapes', () => {
     // Enforced at the gateway (the case allows it): the user subgraph resolves email as is.
   });
 
-  it('case 70: object-level access: another user’s email and payments are denied', async () => {
-    const email = await asUserA('{ user(id: "u1") { id email } }');
-    expect(email.data).toEqual({ user: { id: 'u1', email: null } });
-    expect(email.paths).toEqual([['user', 'email']]);
-    const payments = await asUserA('{ user(id: "u1") { payments(first: 1) { amount } } }');
-    expect(payments.data).toEqual({ user: { payments: null } });
-    expect(payments.paths).toEqual([['user', 'payments']]);
-    expect(stack.subgraphs.payment.stats.requests).toBe(0);
+  it('case 70: object-level access: a caller WITH read:email read:payments reads only its own user', async () => {
+    // The scopes let every field through the gateway; the owning subgraph decides whose data.
+    const scoped = await devToken('u42', 'read:email read:payments');
+    const forbidden = (body: Body) =>
+      (body.errors ?? []).map((e) => [e.path, e.extensions.code] as const);
+    const other = await stack.query(
+      '{ user(id: "u1") { id email payments(first: 1) { amount } } me { id email } }',
+      { token: scoped },
+    );
+    expect(other.status).toBe(200);
+    expectNoLeaks(stack, other.body);
+    expect(other.body.data).toEqual({
+      user: { id: 'u1', email: null, payments: null },
+      me: { id: 'u42', email: expect.stringMatching(/@example\.com$/) },
+    });
+    expect(forbidden(other.body as Body)).toEqual([
+      [['user', 'email'], 'FORBIDDEN'],
+      [['user', 'payments'], 'FORBIDDEN'],
+    ]);
+    const own = await stack.query('{ user(id: "u42") { email payments(first: 1) { amount } } }', {
+      token: scoped,
+    });
+    expect(own.body.errors).toBeUndefined();
+    expect(own.body.data.user.email).toMatch(/@example\.com$/);
+    expect(own.body.data.user.payments).toHaveLength(1);
     // There is no node(id:) root field: the Relay form is refused by validation.
-    const node = await stack.query('{ node(id: "User:u1") { id } }', { token: userA });
+    const node = await stack.query('{ node(id: "User:u1") { id } }', { token: scoped });
     expectRejected(stack, node, { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 
