@@ -8,6 +8,12 @@ export interface Principal {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
+/** A caller known by an issued API key (`API_KEYS_PATH`): the key's name and budget tier. */
+export interface ApiKeyIdentity {
+  readonly name: string;
+  readonly tier: string | undefined;
+}
+
 /**
  * The per-request context Apollo Server hands to plugins, the executor and every subgraph fetch.
  * Created once per HTTP request by the HTTP layer; features keep their own per-request state in
@@ -17,7 +23,9 @@ export interface GatewayContext {
   readonly requestId: string;
   readonly log: Logger;
   readonly principal: Principal | null;
-  /** Client address (X-Forwarded-For only when TRUST_PROXY is on). */
+  /** The verified API key of a request that sent one (`API_KEYS_PATH`), else null or absent. */
+  readonly apiKey?: ApiKeyIdentity | null;
+  /** Client address: the right-most untrusted hop of X-Forwarded-For (TRUST_PROXY), else the socket's. */
   readonly clientIp: string;
   /** Lower-cased request headers. */
   readonly headers: Readonly<Record<string, string | undefined>>;

@@ -10,9 +10,11 @@ import type { GatewayConfig } from './config/config.js';
 import type { GatewayContext } from './context.js';
 import { createAdmission } from './admission.js';
 import { createAuth } from './auth/auth.js';
+import { fileApiKeySource } from './auth/apiKeySource.js';
 import { createCache } from './cache/cache.js';
 import { costResponsePlugin } from './cost/costResponsePlugin.js';
 import { costStep } from './cost/costStep.js';
+import { createFetchLedger } from './cost/fetchLedger.js';
 import { limitsStep } from './limits/limitsStep.js';
 import { tokenLimitPlugin } from './limits/tokenLimitPlugin.js';
 import { createRateLimit } from './rateLimit/rateLimit.js';
@@ -21,11 +23,14 @@ import type { PreparedSupergraph } from './supergraph/prepare.js';
 import { createRequestListener, type Route } from './http/server.js';
 import { createRequestDeadlines } from './http/deadline.js';
 import { hardenServer, httpServerOptions } from './http/hardening.js';
+import { createMetricsServer } from './http/metricsServer.js';
 import { closeRedis } from './lifecycle/closeRedis.js';
 import { createDrainer } from './lifecycle/drain.js';
+import { clientAddress } from './http/clientAddress.js';
 import { redisApqCache } from './persisted/apqCache.js';
 import { createPersistedGate } from './persisted/gate.js';
 import { fileManifestSource } from './persisted/manifestSource.js';
+import type { ManifestIndex } from './persisted/manifest.js';
 import { createPlanWarmer } from './persisted/warm.js';
 import { createRedis, redisAnswers } from './redis/connection.js';
 import type { Logger } from './observability/logger.js';
@@ -45,12 +50,14 @@ export interface GatewayDeps {
 
 export interface Gateway {
   /** Starts Apollo Server and listens; resolves with the URL of `/graphql`. */
-  start(): Promise<{ url: string; port: number }>;
+  start(): Promise<{ url: string; port: number; metricsUrl: string | undefined }>;
   /** Stops accepting, lets in-flight requests finish, closes pools. */
   stop(): Promise<void>;
   readonly metrics: GatewayMetrics;
   readonly federation: Federation;
   readonly httpServer: http.Server;
+  /** The URL of `/metrics` on the metrics listener (`METRICS_PORT`), once started and bound. */
+  readonly metricsUrl: string | undefined;
 }
 
 /** How long an automatic persisted query stays registered (a miss only costs one resend). */
@@ -63,6 +70,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const log = deps.log;
   // 2 and 4: token verification, field authorization, internal tokens for the subgraphs.
   const auth = createAuth(config, log);
+  // 2. Issued API keys (hashes, watched), and the client address behind trusted proxies only.
+  const apiKeys =
+    config.rateLimit.apiKeysPath === undefined
+      ? undefined
+      : fileApiKeySource(
+          config.rateLimit.apiKeysPath,
+          new Set(Object.keys(config.rateLimit.tiers)),
+          log,
+        );
+  const clientIpOf = clientAddress(config.rateLimit.trustProxy);
   const metrics = deps.metrics ?? createMetrics();
   const source = deps.supergraphSource ?? fileSupergraphSource(config.supergraphPath, log);
   // Shared state across gateway instances (budgets, cache) lives in Redis when configured.
@@ -82,6 +99,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   // Per request: its overall deadline (504 after it), and the subgraphs that failed it.
   const deadlines = createRequestDeadlines();
   const degraded = createDegradedSubgraphs();
+  // 6. The actual cost of each fetch, recorded as it is answered (before null propagation).
+  const fetchLedger = createFetchLedger();
 
   // 7. Plan and execute: every fetch of the query plan goes through the subgraph client.
   const clients = new Map<string, SubgraphClient>();
@@ -111,7 +130,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       });
       clients.set(key, client);
     }
-    return cache.dataSource(client);
+    return fetchLedger.wrap(cache.dataSource(client));
   };
   // 4–6. Admission, in order, before any subgraph is called: authorize, cost, rate limit.
   let current: () => PreparedSupergraph | undefined = () => undefined;
@@ -123,7 +142,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       // 4. Authorize: remove what the caller may not see.
       auth.authorizeStep,
       // 5. Cost: estimate, refuse above the maximum.
-      costStep({ ...config.cost, metrics }),
+      costStep({ ...config.cost, metrics, fetches: fetchLedger }),
       // 6. Rate limit: take the estimate from the caller's budget.
       rateLimit.step,
       // 7. Cache: mutations also select their entities' keys, so their cached fields can be invalidated.
@@ -156,7 +175,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // 8. Respond: `Cache-Control` = the lowest TTL of what was served, private if any part was.
     cache.plugin,
     // 8. Respond: a log line and metrics per request.
-    requestLogPlugin(metrics, deadlines),
+    // Operation names of the persisted manifest are labelled at once, others once seen often.
+    requestLogPlugin(metrics, deadlines, (name) => inManifest(manifest.current(), name)),
     // Partial answers name the subgraphs that failed: `extensions.degradedSubgraphs`.
     degraded.plugin,
     // Landing page and introspection only outside production.
@@ -201,7 +221,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       requestId,
       log: log.child({ requestId }),
       principal,
-      clientIp: clientIpOf(req, config.rateLimit.trustProxy),
+      // Throws 401 for a malformed, unknown or revoked key; without API_KEYS_PATH the header is no identity.
+      apiKey: apiKeys?.identify(headers[config.rateLimit.apiKeyHeader]) ?? null,
+      clientIp: clientIpOf(req),
       headers,
       exposeQueryPlan: config.exposeQueryPlan && headers['apollo-expose-query-plan'] === 'true',
     });
@@ -220,11 +242,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         return json(503, { status: 'unavailable', reason: 'redis does not answer' });
       return json(200, { status: 'ready' });
     },
-    'GET /metrics': async () => ({
-      status: 200,
-      headers: { 'content-type': metrics.registry.contentType },
-      body: await metrics.registry.metrics(),
-    }),
     // Admin: `ADMIN_TOKEN` or a JWT with `admin:cache`; bumps an entity's, type's or subgraph's version.
     'POST /cache/invalidate': cache.invalidate,
   };
@@ -272,11 +289,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
 
   hardenServer(httpServer);
   const drainer = createDrainer(httpServer);
+  // 8. Metrics on their own listener (`METRICS_HOST`:`METRICS_PORT`), never on the public port.
+  const metricsServer = createMetricsServer({ registry: metrics.registry, log, ...config.metrics });
 
   return {
     metrics,
     federation,
     httpServer,
+    get metricsUrl() {
+      return metricsServer.url;
+    },
     async start() {
       await apollo.start();
       // why: after Apollo Server's own listener has installed the new schema (registered first).
@@ -286,10 +308,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());
       });
+      const metricsUrl = await metricsServer.start();
       ready = true;
       const { port } = httpServer.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-      return { url: `http://${host}:${port}/graphql`, port };
+      return { url: `http://${host}:${port}/graphql`, port, metricsUrl };
     },
     async stop() {
       ready = false;
@@ -298,10 +321,26 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (forced) log.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace ran out');
       await apollo.stop();
       manifest.close();
+      apiKeys?.close();
       await Promise.all([...clients.values()].map((c) => c.close(forced)));
       await closeRedis(redis);
+      // why last: the scraper sees the drain through to the end.
+      await metricsServer.stop();
     },
   };
+}
+
+const manifestNames = new WeakMap<ManifestIndex, ReadonlySet<string>>();
+
+/** Whether the persisted manifest has an operation of this name (its names computed once). */
+function inManifest(manifest: ManifestIndex | undefined, name: string): boolean {
+  if (!manifest) return false;
+  let names = manifestNames.get(manifest);
+  if (!names) {
+    names = new Set([...manifest.byId.values()].map((operation) => operation.name));
+    manifestNames.set(manifest, names);
+  }
+  return names.has(name);
 }
 
 function json(status: number, body: unknown) {
@@ -310,15 +349,6 @@ function json(status: number, body: unknown) {
     headers: { 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(body),
   };
-}
-
-function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /**

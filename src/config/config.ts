@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from '../http/clientAddress.js';
 
 /** Resolved, validated and frozen gateway configuration. `process.env` is read only in `main.ts`. */
 export interface GatewayConfig {
@@ -10,6 +11,11 @@ export interface GatewayConfig {
   readonly host: string;
   /** @default 4000 */
   readonly port: number;
+  /**
+   * Where Prometheus scrapes `/metrics`: a listener of its own, never the public port. Port `0`
+   * picks a free port (tests). @default { host: '127.0.0.1', port: 9464 }
+   */
+  readonly metrics: { readonly host: string; readonly port: number };
   /** Absolute path of the supergraph SDL; watched for changes. @default './supergraph.graphql' */
   readonly supergraphPath: string;
   /** Subgraph URL overrides by subgraph name (lower case), from `SUBGRAPH_<NAME>_URL`. */
@@ -78,6 +84,11 @@ export interface LimitsConfig {
   readonly maxRootFields: number;
   /** @default 50 */
   readonly maxDirectives: number;
+  /**
+   * Unique field selections (fragments expanded, same response key merged), Apollo Router's
+   * `max_height`; checked before validation. @default 200
+   */
+  readonly maxHeight: number;
   /** Lexer tokens per document. @default 1000 */
   readonly maxTokens: number;
   /** Characters per document (string literals and comments count; tokens do not see them). @default 15000 */
@@ -98,10 +109,19 @@ export interface RateLimitConfig {
   readonly capacity: number;
   /** Points added per second. @default 1000 */
   readonly refillPerSecond: number;
-  /** Header naming an API key that identifies anonymous callers. @default 'x-api-key' */
+  /** Header carrying an issued API key (verified against `apiKeysPath`). @default 'x-api-key' */
   readonly apiKeyHeader: string;
-  /** Trust `X-Forwarded-For` for the client IP (behind a load balancer). @default false */
-  readonly trustProxy: boolean;
+  /**
+   * Absolute path of the issued API keys (`API_KEYS_PATH`; hashes, names, tiers), watched for
+   * changes; absent = the API-key header is ignored and anonymous callers are known by address.
+   */
+  readonly apiKeysPath: string | undefined;
+  /**
+   * Proxies trusted to append to `X-Forwarded-For` (`TRUST_PROXY`): a hop count (0 = none, the
+   * socket address; `true` = 1) or addresses, CIDRs and `loopback` / `linklocal` / `uniquelocal`.
+   * @default 0
+   */
+  readonly trustProxy: TrustProxy;
   /** Redis key prefix of the buckets (one key per caller). @default 'gw:v1:ratelimit:' */
   readonly keyPrefix: string;
   /**
@@ -191,6 +211,8 @@ const schema = z.object({
     .default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65535).default(4000),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: int(0, 65535).default(9464),
   SUPERGRAPH_PATH: z.string().min(1).default('supergraph.graphql'),
   REDIS_URL: z
     .string()
@@ -236,6 +258,7 @@ const schema = z.object({
   MAX_ALIASES: int(0, 10_000).default(15),
   MAX_ROOT_FIELDS: int(1, 10_000).default(20),
   MAX_DIRECTIVES: int(0, 10_000).default(50),
+  MAX_HEIGHT: int(1, 100_000).default(200),
   MAX_TOKENS: int(10, 1_000_000).default(1000),
   MAX_QUERY_CHARS: int(100, 100_000_000).default(15_000),
   MAX_BODY_BYTES: int(1024, 100_000_000).default(1_000_000),
@@ -247,7 +270,16 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
     .default('x-api-key'),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed.ok) return parsed.trust;
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    })
+    .default(0),
+  API_KEYS_PATH: z.string().min(1).optional(),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gw:v1:ratelimit:'),
   RATE_LIMIT_TIERS: z
     .string()
@@ -342,6 +374,7 @@ export function loadConfig(
     production,
     host: v.HOST,
     port: v.PORT,
+    metrics: { host: v.METRICS_HOST, port: v.METRICS_PORT },
     supergraphPath: path.resolve(cwd, v.SUPERGRAPH_PATH),
     subgraphUrls,
     redisUrl: v.REDIS_URL,
@@ -364,6 +397,7 @@ export function loadConfig(
       maxAliases: v.MAX_ALIASES,
       maxRootFields: v.MAX_ROOT_FIELDS,
       maxDirectives: v.MAX_DIRECTIVES,
+      maxHeight: v.MAX_HEIGHT,
       maxTokens: v.MAX_TOKENS,
       maxQueryChars: v.MAX_QUERY_CHARS,
       maxBodyBytes: v.MAX_BODY_BYTES,
@@ -373,6 +407,7 @@ export function loadConfig(
       capacity: v.RATE_LIMIT_CAPACITY,
       refillPerSecond: v.RATE_LIMIT_REFILL_PER_SECOND,
       apiKeyHeader: v.RATE_LIMIT_API_KEY_HEADER.toLowerCase(),
+      apiKeysPath: v.API_KEYS_PATH && path.resolve(cwd, v.API_KEYS_PATH),
       trustProxy: v.TRUST_PROXY,
       keyPrefix: v.RATE_LIMIT_KEY_PREFIX,
       tiers: v.RATE_LIMIT_TIERS,

@@ -40,7 +40,8 @@ export interface RateLimit {
 /**
  * Cost budgets per caller (DESIGN.md, request flow 6): a token bucket of `capacity` points refilled
  * at `refillPerSecond`, in Redis when configured (every instance shares it), in process otherwise
- * and while Redis fails. A `tierClaim` in the caller's JWT may select another budget.
+ * and while Redis fails. A `tierClaim` in the caller's JWT, or an API key's tier, may select
+ * another budget.
  */
 export function createRateLimit(options: RateLimitOptions): RateLimit {
   const { config, redis, log, metrics } = options;
@@ -62,9 +63,12 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
   );
 
   const select = (context: GatewayContext) => {
-    const tier = context.principal?.claims[config.tierClaim];
+    // The tier of whoever the budget belongs to: the JWT's claim, else the API key's tier.
+    const tier = context.principal
+      ? context.principal.claims[config.tierClaim]
+      : context.apiKey?.tier;
     const limiter = (typeof tier === 'string' && tiers.get(tier)) || standard;
-    return { key: callerKey(context, config.apiKeyHeader), limiter };
+    return { key: callerKey(context), limiter };
   };
   const taken = new WeakMap<
     AdmissionRequest,
