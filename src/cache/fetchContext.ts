@@ -56,7 +56,7 @@ export function pickVariables(
   given: Readonly<Record<string, unknown>>,
   used: ReadonlySet<string> | undefined,
 ): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
+  const picked = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(given))
     if (name !== 'representations' && (!used || used.has(name))) picked[name] = value;
   return picked;

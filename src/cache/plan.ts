@@ -74,14 +74,17 @@ export function compileFetch(query: string, model: CacheModel, subgraph: string)
   } catch {
     return BYPASS;
   }
-  // why: @skip/@include make a field's presence depend on variables; such fetches are rare, and
-  // caching them is not worth a subtle key.
-  if (!operation || usesDirectives(operation)) return BYPASS;
+  if (!operation) return BYPASS;
   const { schema } = model;
+  // why before the directive check: a mutation is never cached, only read for the entities it
+  // returns, and a client's `@skip`/`@include` must not spare them their invalidation.
   if (operation.operation === OperationTypeNode.MUTATION) {
     const rootType = schema.getMutationType()?.name;
     return rootType ? { kind: 'mutation', rootType, selectionSet: operation.selectionSet } : BYPASS;
   }
+  // why: @skip/@include make a field's presence depend on variables; such fetches are rare, and
+  // caching them is not worth a subtle key.
+  if (usesDirectives(operation)) return BYPASS;
   const rootType = schema.getQueryType()?.name;
   if (operation.operation !== OperationTypeNode.QUERY || !rootType) return BYPASS;
   const selections = operation.selectionSet.selections;
@@ -189,7 +192,7 @@ function pushUnit(units: Unit[], unit: Unit): Unit {
 }
 
 function defaultsOf(operation: OperationDefinitionNode): Record<string, unknown> {
-  const defaults: Record<string, unknown> = {};
+  const defaults = Object.create(null) as Record<string, unknown>;
   for (const definition of operation.variableDefinitions ?? [])
     if (definition.defaultValue)
       defaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);

@@ -78,7 +78,7 @@ export function argumentValues(
   args: readonly ArgumentNode[],
   variables: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
+  const values = Object.create(null) as Record<string, unknown>;
   for (const arg of args) values[arg.name.value] = valueFromASTUntyped(arg.value, variables);
   return values;
 }
@@ -126,7 +126,7 @@ export function keyMaker(
 export function unitInputs(unit: Unit, variables: Readonly<Record<string, unknown>>): string {
   const args = unit.staticArguments ?? canonicalJson(argumentValues(unit.arguments, variables));
   if (!unit.selectionVariables.length) return args;
-  const used: Record<string, unknown> = {};
+  const used = Object.create(null) as Record<string, unknown>;
   for (const name of unit.selectionVariables) used[name] = variables[name];
   return JSON.stringify([args, canonicalJson(used)]);
 }

@@ -244,7 +244,8 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
     : [cursor.data as Data];
   if (entities.length < 1) return;
 
-  const variables: Data = {};
+  // why no prototype: a variable named `__proto__` is data like any other name.
+  const variables = Object.create(null) as Data;
   const given = execution.requestContext.request.variables;
   if (fetch.variableUsages && given)
     for (const name of fetch.variableUsages)

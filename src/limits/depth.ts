@@ -18,13 +18,18 @@ const LIBRARY_WALK_LIMIT = 20_000;
 
 /**
  * Whether an operation of the document nests fields deeper than `maxDepth`, counted as
- * `graphql-depth-limit` counts (fragments flattened, `__` fields ignored): `{ a { b } }` has
- * depth 1. Runs only on documents that passed validation: the library recurses forever on fragment
- * cycles and throws on unknown fragments.
+ * `graphql-depth-limit` counts (fragments flattened): `{ a { b } }` has depth 1. Unlike the
+ * library, introspection fields count (as Apollo Router counts them): `{ __schema { types { name } } }`
+ * has depth 2. Runs only on documents that passed validation: the library recurses forever on
+ * fragment cycles and throws on unknown fragments.
  */
 export function exceedsDepth(document: DocumentNode, maxDepth: number): boolean {
+  // Introspection fields count too, as Apollo Router counts them: the library skips every `__`
+  // field, which would let `__schema { types { fields { type { … } } } }` nest freely.
+  if (flattenedShape(document, true).depth > maxDepth) return true;
   const shape = flattenedShape(document);
-  if (shape.selections > LIBRARY_WALK_LIMIT) return shape.depth > maxDepth;
+  if (shape.selections > LIBRARY_WALK_LIMIT || hasPrototypeName(document))
+    return shape.depth > maxDepth;
   const errors: GraphQLError[] = [];
   // The rule reads nothing of a validation context but the document and an error sink, so it runs
   // without a second `validate` pass over the document.
@@ -39,11 +44,28 @@ export function exceedsDepth(document: DocumentNode, maxDepth: number): boolean 
 }
 
 /**
- * The deepest operation's depth (`graphql-depth-limit`'s convention) and the number of selections
- * with every fragment spread expanded, in time linear in the document: each fragment is measured
- * once. A cycle or an unknown fragment counts as nothing.
+ * Whether an operation or fragment is named like an `Object.prototype` member (`__proto__`,
+ * `constructor`…): the library keys definitions by name in plain objects and throws on them.
  */
-export function flattenedShape(document: DocumentNode): { depth: number; selections: number } {
+function hasPrototypeName(document: DocumentNode): boolean {
+  return document.definitions.some(
+    (d) =>
+      (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) &&
+      d.name !== undefined &&
+      d.name.value in Object.prototype,
+  );
+}
+
+/**
+ * The deepest operation's depth (`graphql-depth-limit`'s convention: `__` fields ignored unless
+ * `countIntrospection`) and the number of selections with every fragment spread expanded, in time
+ * linear in the document: each fragment is measured once. A cycle or an unknown fragment counts as
+ * nothing.
+ */
+export function flattenedShape(
+  document: DocumentNode,
+  countIntrospection = false,
+): { depth: number; selections: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions)
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
@@ -57,7 +79,10 @@ export function flattenedShape(document: DocumentNode): { depth: number; selecti
       selections += 1;
       let inner = { depth: 0, selections: 0 };
       if (selection.kind === Kind.FIELD) {
-        if (selection.selectionSet && !selection.name.value.startsWith('__')) {
+        if (
+          selection.selectionSet &&
+          (countIntrospection || !selection.name.value.startsWith('__'))
+        ) {
           inner = measure(selection.selectionSet);
           inner = { depth: inner.depth + 1, selections: inner.selections };
         }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/names.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { expectStillServing, leaksIn, productionEnv } from './helpers.js';
+import { PROTOTYPE_NAMES } from './prototypeNames.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5ec_2025);
 const RUNS = 200;
@@ -153,6 +154,29 @@ describe('fuzz (bounded, deterministic seed)', () => {
             method: 'POST',
             headers: json,
             body: JSON.stringify({ query, operationName }),
+          }),
+        );
+      },
+    );
+  }, 60_000);
+
+  it('operation, fragment, variable, alias and argument names like __proto__', async () => {
+    const name = fc.constantFrom(...PROTOTYPE_NAMES, 'Q', 'id', 'first');
+    // Mostly valid documents, so the names reach validation's later rules, limits and execution.
+    const field = fc.constantFrom('id', 'name', 'price', '__typename');
+    const argument = fc.oneof({ weight: 3, arbitrary: fc.constant('first') }, name);
+    await check(
+      fc.record({ op: name, frag: name, variable: name, alias: name, arg: argument, field }),
+      async ({ op, frag, variable, alias, arg, field: f }) => {
+        const query =
+          `query ${op}($${variable}: Int = 1) { ${alias}: products(${arg}: $${variable}) ` +
+          `{ ...${frag} ${alias}: ${f} } } fragment ${frag} on Product { ${alias}: ${f} } ` +
+          `query other { __typename }`;
+        expectSafe(
+          await send({
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ query, operationName: op, variables: { [variable]: 2 } }),
           }),
         );
       },
