@@ -39,10 +39,23 @@ export function principal(sub: string, scopes: string[] = []): Principal {
   return { sub, issuer: 'https://idp.test', scopes: new Set(scopes), claims: { sub } };
 }
 
+/**
+ * The subgraphs see every fetch as one staff caller: these tests are about the cache, which keys
+ * by the gateway's principal, while owner-only fields (`User.email`) would otherwise answer
+ * FORBIDDEN, and an error answer is never stored.
+ */
+const staffCaller = () =>
+  Promise.resolve({
+    sub: 'direct-staff',
+    scopes: ['read:email', 'read:payments', 'read:users:all'],
+  });
+
 export async function startDirect(options: { store?: CacheStore } = {}): Promise<Direct> {
   const silent = pino({ level: 'silent' });
   const handles = await Promise.all(
-    SUBGRAPH_NAMES.map((name) => startSubgraph(name, { port: 0, logger: silent })),
+    SUBGRAPH_NAMES.map((name) =>
+      startSubgraph(name, { port: 0, logger: silent, authenticate: staffCaller }),
+    ),
   );
   const subgraphs = Object.fromEntries(handles.map((h) => [h.name, h])) as Record<
     SubgraphName,
