@@ -2,8 +2,11 @@ import {
   getNullableType,
   isCompositeType,
   isListType,
+  isObjectType,
+  Kind,
   OperationTypeNode,
   type DocumentNode,
+  type FieldNode,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -20,34 +23,95 @@ import {
   subSelections,
   type OperationScope,
 } from './operation.js';
+import { Estimator } from './estimate.js';
 import { argumentsCost, fieldWeight } from './weights.js';
 
-export interface ActualCostInput {
-  readonly document: DocumentNode;
-  readonly operationName?: string;
-  readonly variables?: Record<string, unknown>;
+export interface FetchCostInput {
+  /** The API schema and the directive index the request was admitted against. */
   readonly schema: GraphQLSchema;
   readonly index: DirectiveIndex;
-  /** The response's `data`. */
+  /** List size where nothing declares one (`DEFAULT_LIST_SIZE`), for what a failed fetch asked. */
+  readonly defaultListSize: number;
+  /** The fetch's operation, as sent to the subgraph. */
+  readonly document: DocumentNode;
+  readonly operationName?: string;
+  readonly variables: Record<string, unknown>;
+  /** The subgraph's `data`, before the gateway merges it or propagates nulls. */
   readonly data: Record<string, unknown> | null | undefined;
+  /** The subgraph answered with errors (or not at all). */
+  readonly failed: boolean;
 }
 
 /**
- * The cost of what the operation actually fetched: the estimate's formula over the real list sizes
- * in the response (a list costs the sum of its items, a null nothing except at the root, a missing
- * key was never fetched). Pure; run by the cost step after execution, so the unused part of the
- * estimate can be given back to the caller's budget.
+ * The actual cost of one subgraph fetch (DESIGN.md, request flow 6): the estimate's formula over
+ * what the subgraph was asked for and returned, before any null propagation. An answer without
+ * errors costs its real list sizes (a null or empty list its weight: it was asked for); a fetch that
+ * failed costs what it asked for (the estimate of its selection, per entity sent), so a late error
+ * earns no refund. An `_entities` fetch costs the fields it adds to each entity (the entity itself
+ * was paid for by the fetch that returned it). Pure.
  */
-export function actualCost(input: ActualCostInput): number {
+export function fetchCost(input: FetchCostInput): number {
   const scope = operationScope(input.schema, input.document, input.operationName, input.variables);
   const root = scope && rootType(scope);
-  if (!scope || !root || !input.data) return 0;
-  const walker = new ActualWalker(scope, input.index);
-  return Math.min(
-    walker.object([root], input.data, [scope.operation.selectionSet], true),
-    Number.MAX_SAFE_INTEGER,
-  );
+  if (!scope || !root) return 0;
+  const sets = [scope.operation.selectionSet];
+  let cost: number;
+  try {
+    const entities = entitiesField(scope);
+    if (entities) cost = entitiesCost(input, scope, entities);
+    else if (input.failed || !input.data)
+      cost = new Estimator(scope, input.index, input.defaultListSize).selections(
+        root,
+        sets,
+        undefined,
+        [],
+      );
+    else cost = new ActualWalker(scope, input.index).object([root], input.data, sets, true);
+  } catch {
+    // a selection the estimate cannot cost (e.g. a missing slicing argument) still ran once
+    cost = 1;
+  }
+  return Math.min(Math.ceil(cost), Number.MAX_SAFE_INTEGER);
 }
+
+/** The `_entities` field of an entity fetch (the planner never aliases it). */
+function entitiesField(scope: OperationScope): FieldNode | undefined {
+  const selections = scope.operation.selectionSet.selections;
+  const field = selections.length === 1 ? selections[0] : undefined;
+  return field?.kind === Kind.FIELD && field.name.value === '_entities' ? field : undefined;
+}
+
+function entitiesCost(input: FetchCostInput, scope: OperationScope, field: FieldNode): number {
+  const representations = input.variables.representations;
+  if (!Array.isArray(representations)) return 0;
+  const sets = field.selectionSet ? [field.selectionSet] : [];
+  const received = input.data?._entities;
+  const items = Array.isArray(received) && !input.failed ? (received as unknown[]) : [];
+  const estimator = new Estimator(scope, input.index, input.defaultListSize);
+  const walker = new ActualWalker(scope, input.index);
+  const asked = new Map<GraphQLObjectType, number>();
+  let cost = 0;
+  representations.forEach((representation: unknown, i) => {
+    const item = items[i];
+    const typename =
+      (isRecord(item) && typeof item.__typename === 'string' && item.__typename) ||
+      (isRecord(representation) && representation.__typename);
+    const type = typeof typename === 'string' ? input.schema.getType(typename) : undefined;
+    if (!isObjectType(type)) return;
+    if (isRecord(item)) {
+      cost += walker.object([type], item, sets);
+      return;
+    }
+    let each = asked.get(type);
+    if (each === undefined)
+      asked.set(type, (each = estimator.selections(type, sets, undefined, [])));
+    cost += each;
+  });
+  return cost;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What one field of a selection costs, worked out once per (selection, type) of the walk. */
 interface FieldPlan {
@@ -59,7 +123,6 @@ interface FieldPlan {
   readonly weight: number;
   readonly args: number;
   readonly sets: readonly SelectionSetNode[];
-  readonly root: boolean;
 }
 
 class ActualWalker {
@@ -92,11 +155,10 @@ class ActualWalker {
       let cost = 0;
       for (const field of this.plan(object, sets, root)) {
         if (!Object.hasOwn(value, field.key)) continue;
-        const fieldValue = value[field.key];
-        // why: a root field was asked of a subgraph (a mutation ran) even when it answered null, so
-        // its weight is always paid; otherwise queries for what does not exist would cost nothing.
-        if (fieldValue === null && field.root) cost += field.weight + field.args;
-        else cost += this.value(field, fieldValue, field.lists) + field.args;
+        // why: a field answered null (or an empty list) was still asked of the subgraph: its weight
+        // is paid, or queries for what does not exist would cost nothing.
+        cost +=
+          Math.max(field.weight, this.value(field, value[field.key], field.lists)) + field.args;
       }
       max = Math.max(max, cost);
     }
@@ -132,7 +194,6 @@ class ActualWalker {
         weight: fieldWeight(this.index, object, definition, mutation),
         args: argumentsCost(this.index, object, definition, node, this.scope.variables),
         sets: subSelections(nodes),
-        root,
       });
     }
     byType.set(object, (plan = fields));

@@ -2,9 +2,9 @@ import { getVariableValues } from 'graphql';
 import type { AdmissionRequest, AdmissionStep } from '../admission.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { actualCost } from './actual.js';
 import { createCostEstimator } from './cachedEstimator.js';
 import { costExtensionOf, type CostExtension } from './extension.js';
+import type { FetchLedger } from './fetchLedger.js';
 
 export interface CostStepOptions {
   /** Highest estimated cost admitted (`MAX_COST`). */
@@ -12,17 +12,22 @@ export interface CostStepOptions {
   /** List size where nothing declares one (`DEFAULT_LIST_SIZE`). */
   readonly defaultListSize: number;
   readonly metrics: GatewayMetrics;
+  /** Where the data sources record each fetch's actual cost. */
+  readonly fetches: FetchLedger;
 }
 
 /**
  * Admission step 5. `admit` (after authorization, so removed fields cost nothing) estimates the
  * operation and refuses it above the maximum with 400 `COST_ESTIMATED_TOO_EXPENSIVE`, before any
- * subgraph is called. `complete` (after execution) computes the actual cost over the response, which
- * the rate limit step uses to refund the unused part of the estimate.
+ * subgraph is called; a negative slicing argument is refused with 400 `BAD_USER_INPUT`. `complete`
+ * (after execution) sums the actual cost of the fetches that ran (what the subgraphs were asked for
+ * and returned, before null propagation) and the introspection the gateway answered; the rate limit
+ * step refunds at most the estimate minus that.
  */
 export function costStep(options: CostStepOptions): AdmissionStep {
   const estimate = createCostEstimator();
-  const coercedVariables = new WeakMap<AdmissionRequest, Record<string, unknown>>();
+  /** The introspection part of each admitted request's estimate: answered in full, never refunded. */
+  const introspection = new WeakMap<AdmissionRequest, number>();
   return {
     name: 'cost',
     admit(request) {
@@ -35,7 +40,6 @@ export function costStep(options: CostStepOptions): AdmissionStep {
       // why: variables that do not coerce are refused by execution (400 BAD_USER_INPUT) before any
       // subgraph is called; a cost over them would mean nothing, so none is charged.
       if (coerced.errors) return;
-      coercedVariables.set(request, coerced.coerced);
       const result = estimate({
         document: request.document,
         operationName: request.operationName,
@@ -44,6 +48,12 @@ export function costStep(options: CostStepOptions): AdmissionStep {
         index: request.supergraph.index,
         defaultListSize: options.defaultListSize,
       });
+      if (!result.ok && result.code === 'NEGATIVE_SLICING_ARGUMENT') {
+        throw new GatewayError(ErrorCode.BAD_USER_INPUT, result.message, {
+          status: 400,
+          extensions: { reason: result.code, ...(result.path ? { fieldPath: result.path } : {}) },
+        });
+      }
       if (!result.ok) {
         // Apollo has resolved the operation already, so this is a missing slicing argument: a
         // document the schema's `@listSize(requireOneSlicingArgument)` does not allow.
@@ -69,17 +79,17 @@ export function costStep(options: CostStepOptions): AdmissionStep {
           { status: 400, extensions: { cost: { estimated: result.cost, limit } } },
         );
       }
-    },
-    complete(request, result) {
-      if (!request.cost) return;
-      const actual = actualCost({
-        document: request.document,
-        operationName: request.operationName,
-        variables: coercedVariables.get(request),
+      introspection.set(request, result.introspection);
+      options.fetches.open(request.context, {
         schema: request.schema,
         index: request.supergraph.index,
-        data: result.data,
+        defaultListSize: options.defaultListSize,
       });
+    },
+    complete(request) {
+      if (!request.cost) return;
+      const fetched = options.fetches.total(request.context)?.cost ?? 0;
+      const actual = Math.min(fetched + (introspection.get(request) ?? 0), Number.MAX_SAFE_INTEGER);
       request.cost.actual = actual;
       const extension = costExtensionOf(request);
       if (extension) extension.actual = actual;

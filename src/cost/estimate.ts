@@ -22,6 +22,7 @@ import {
   subSelections,
   type OperationScope,
 } from './operation.js';
+import { introspectionFieldCost } from './introspection.js';
 import { argumentsCost, fieldWeight, listSizeHint, returnsList } from './weights.js';
 
 export interface EstimateCostInput {
@@ -36,10 +37,15 @@ export interface EstimateCostInput {
 }
 
 export type CostEstimate =
-  | { ok: true; cost: number }
+  | {
+      ok: true;
+      cost: number;
+      /** The part of `cost` for `__schema`/`__type`: worked by the gateway, never refunded. */
+      introspection: number;
+    }
   | {
       ok: false;
-      code: 'REQUIRE_ONE_SLICING_ARGUMENT' | 'UNKNOWN_OPERATION';
+      code: 'REQUIRE_ONE_SLICING_ARGUMENT' | 'NEGATIVE_SLICING_ARGUMENT' | 'UNKNOWN_OPERATION';
       message: string;
       path?: string[];
     };
@@ -48,6 +54,7 @@ class SlicingArgumentError extends Error {
   constructor(
     message: string,
     readonly path: string[],
+    readonly code: 'REQUIRE_ONE_SLICING_ARGUMENT' | 'NEGATIVE_SLICING_ARGUMENT',
   ) {
     super(message);
   }
@@ -74,20 +81,30 @@ export function estimateCost(input: EstimateCostInput): CostEstimate {
   const walker = new Estimator(scope, input.index, input.defaultListSize);
   try {
     const cost = walker.selections(root, [scope.operation.selectionSet], undefined, []);
-    return { ok: true, cost: Math.min(cost, Number.MAX_SAFE_INTEGER) };
+    return {
+      ok: true,
+      cost: Math.min(Math.ceil(cost), Number.MAX_SAFE_INTEGER),
+      introspection: Math.min(Math.ceil(walker.introspection), Number.MAX_SAFE_INTEGER),
+    };
   } catch (error) {
     if (!(error instanceof SlicingArgumentError)) throw error;
     return {
       ok: false,
-      code: 'REQUIRE_ONE_SLICING_ARGUMENT',
+      code: error.code,
       message: error.message,
       path: error.path,
     };
   }
 }
 
-class Estimator {
+/**
+ * The estimate's walk, also used on a subgraph fetch's selection (`selections` on a type) to cost
+ * what a fetch was asked for.
+ */
+export class Estimator {
   private readonly mutation: boolean;
+  /** What the `__schema`/`__type` selections walked so far cost. */
+  introspection = 0;
 
   constructor(
     private readonly scope: OperationScope,
@@ -126,7 +143,16 @@ class Estimator {
   ): number {
     const node = nodes[0]!;
     const definition = fieldDefinition(this.scope.schema, parent, node.name.value);
-    if (!definition || isIntrospection(definition)) return 0;
+    if (!definition) return 0;
+    if (isIntrospection(definition)) {
+      const cost = introspectionFieldCost(
+        this.scope,
+        definition.name as '__schema' | '__type',
+        nodes,
+      );
+      this.introspection += cost;
+      return cost;
+    }
     const mutationRoot = this.mutation && path.length === 1;
     const weight = fieldWeight(this.index, parent, definition, mutationRoot);
     const hint = listSizeHint(this.index, parent, definition.name);
@@ -144,7 +170,9 @@ class Estimator {
         )
       : 0;
     const args = argumentsCost(this.index, parent, definition, node, this.scope.variables);
-    return size * (weight + children) + args;
+    // why: `first: 0` still calls the field (and, nested, fetches its parents' entities): an empty
+    // list costs its weight, never nothing.
+    return (size === 0 ? weight : size * (weight + children)) + args;
   }
 
   /**
@@ -174,13 +202,20 @@ class Estimator {
       for (const key of inner)
         value =
           value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      if (typeof value === 'number' && value < 0)
+        throw new SlicingArgumentError(
+          `Field "${definition.name}": slicing argument "${slicing}" must not be negative, got ${value}.`,
+          path,
+          'NEGATIVE_SLICING_ARGUMENT',
+        );
       if (typeof value === 'number' && Number.isFinite(value))
-        values.set(slicing, Math.max(0, Math.ceil(value)));
+        values.set(slicing, Math.ceil(value));
     }
     if (hint.requireOneSlicingArgument && values.size !== 1) {
       throw new SlicingArgumentError(
         `Field "${definition.name}" needs exactly one of its slicing arguments (${hint.slicingArguments.join(', ')}); found ${values.size}.`,
         path,
+        'REQUIRE_ONE_SLICING_ARGUMENT',
       );
     }
     return values.size ? Math.max(...values.values()) : undefined;

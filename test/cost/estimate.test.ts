@@ -1,4 +1,4 @@
-import { parse } from 'graphql';
+import { getIntrospectionQuery, isInterfaceType, isObjectType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../src/cost/estimate.js';
 import { realSupergraph, syntheticSchema, type CostSchema } from './schemas.js';
@@ -51,9 +51,9 @@ describe('estimated cost over the real supergraph', () => {
       20,
     ],
     ['{ __typename }', 0],
-    // introspection is answered by the gateway, never by a subgraph
-    ['{ __schema { types { name fields { name type { name } } } } }', 0],
-    ['{ __type(name: "Product") { fields { name } } products(first: 2) { id } }', 2],
+    // introspection costs what it lists: __type 1 + Product's 6 fields; products 2
+    ['{ __type(name: "Product") { fields { name } } products(first: 2) { id } }', 9],
+    ['{ __type(name: "Nope") { fields { name } } }', 1],
   ])('%s costs %i', (query, expected) => {
     expect(cost(query)).toBe(expected);
   });
@@ -92,7 +92,7 @@ describe('estimated cost: the IBM cost spec, case by case', () => {
     ['{ feed(first: 2) { comments { text } } }', 6], // 2 × (1 + 2 by default)
     ['{ feed(first: 2) { comments(first: 5) { text } author { name } } }', 14],
     ['{ feed(first: 3) { author { posts { title } } } }', 18], // assumedSize 4
-    ['{ feed(first: -5) { title } }', 0],
+    ['{ feed(first: 0) { title } }', 1], // the call is still made: its weight
     ['{ feed(first: 99999999) { title } }', 99999999],
     ['{ anyFeed { title } }', 10],
     ['{ anyFeed(first: 2, last: 6) { title } }', 6], // the largest slicing argument
@@ -172,6 +172,7 @@ describe('estimated cost: the IBM cost spec, case by case', () => {
     expect(estimate(on, 'query A { tags } query B { posts { id } }', undefined, 'B')).toEqual({
       ok: true,
       cost: 10,
+      introspection: 0,
     });
   });
 
@@ -182,6 +183,63 @@ describe('estimated cost: the IBM cost spec, case by case', () => {
       index: on.index,
       defaultListSize: 25,
     });
-    expect(result).toEqual({ ok: true, cost: 25 });
+    expect(result).toEqual({ ok: true, cost: 25, introspection: 0 });
+  });
+
+  it('refuses a negative slicing argument, literal or variable', () => {
+    for (const [query, variables] of [
+      ['{ feed(first: -5) { title } }', undefined],
+      ['query($n: Int) { feed(first: 2) { comments(first: $n) { text } } }', { n: -1 }],
+      ['{ paged(page: { size: -6 }) { title } }', undefined],
+    ] as const) {
+      expect(estimate(on, query, variables)).toMatchObject({
+        ok: false,
+        code: 'NEGATIVE_SLICING_ARGUMENT',
+      });
+    }
+  });
+});
+
+describe('introspection cost: the size of what it lists', () => {
+  const real = realSupergraph();
+  const types = Object.values(real.schema.getTypeMap());
+  const withFields = types.filter((t) => isObjectType(t) || isInterfaceType(t));
+  const fields = withFields.reduce((n, t) => n + Object.keys(t.getFields()).length, 0);
+  const at = (query: string) =>
+    estimateCost({
+      document: parse(query),
+      schema: real.schema,
+      index: real.index,
+      defaultListSize: 10,
+    });
+
+  it('costs __schema { types } one point per type, and its fields one per field listed', () => {
+    expect(at('{ __schema { types { name } } }')).toEqual({
+      ok: true,
+      cost: 1 + types.length,
+      introspection: 1 + types.length,
+    });
+    // every type not listing fields answers null: its weight
+    const listing = at('{ __schema { types { name fields { name } } } }');
+    expect(listing).toMatchObject({ ok: true });
+    if (!listing.ok) return;
+    expect(listing.cost).toBeGreaterThanOrEqual(1 + types.length + fields);
+    expect(listing.cost).toBeLessThanOrEqual(1 + 2 * types.length + fields + 1);
+  });
+
+  it('multiplies nested lists, so aliases and depth add up', () => {
+    const one = at('{ __schema { types { fields { args { name } type { fields { name } } } } } }');
+    const two = at(
+      '{ a: __schema { types { fields { args { name } type { fields { name } } } } } b: __schema { types { fields { args { name } type { fields { name } } } } } }',
+    );
+    expect(one.ok && two.ok).toBe(true);
+    // each estimate rounds its fractional list sizes up once
+    if (one.ok && two.ok) expect(Math.abs(two.cost - 2 * one.cost)).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps the full introspection query of development tools within the default MAX_COST', () => {
+    const result = at(getIntrospectionQuery());
+    expect(result.ok && result.cost).toBeGreaterThan(100);
+    expect(result.ok && result.cost).toBeLessThanOrEqual(2000);
   });
 });

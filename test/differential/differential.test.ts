@@ -196,7 +196,7 @@ describe('differential: plain @apollo/gateway and ours answer the same', () => {
     });
     const differences = await sendAll([
       edge('first out of range', '{ products(first: 101) { id } }'),
-      edge('negative first, nested', '{ user(id: "u3") { products(first: -1) { id } name } }'),
+      // (a negative first is refused by the gateway itself, 400 BAD_USER_INPUT: test/security/costGaming.test.ts)
       edge(
         'after unknown',
         '{ products(first: 2, after: "nope") { id } a: product(id: "p1") { id } }',
