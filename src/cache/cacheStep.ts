@@ -1,47 +1,69 @@
 import { BREAK, Kind, OperationTypeNode, visit, type DocumentNode } from 'graphql';
 import type { AdmissionStep } from '../admission.js';
 import type { GatewayContext } from '../context.js';
+import { ErrorCode, GatewayError } from '../errors.js';
 import { sha256 } from './keys.js';
 import type { CacheModel } from './model.js';
 import { ADDED_ALIAS_PREFIX, selectEntityKeys, stripAddedKeys } from './mutationEntities.js';
 
 /**
  * Admission step (last in the list): in a mutation, selects `__typename` and the key fields of
- * every entity the client selected without them, so the caching data source can bump the versions
- * of the entities the mutation returns; `complete` removes them from the response again. Queries
- * are left untouched.
+ * every entity the client selected, under reserved aliases and whatever the client's own
+ * selections and directives, so the caching data source can bump the versions of the entities
+ * the mutation returns; `complete` removes them from the response again. Queries are left
+ * untouched. Any document using the reserved alias prefix is refused (400
+ * `GRAPHQL_VALIDATION_FAILED`): its fields would be stripped from the response and could be
+ * mistaken for the gateway's.
  */
 export function createCacheStep(model: () => CacheModel | undefined): AdmissionStep {
   const changed = new WeakSet<GatewayContext>();
+  // Apollo hands every request with the same query text the same parsed document.
+  const reserved = new WeakMap<DocumentNode, boolean>();
   return {
     name: 'cache',
     admit(request) {
+      const document = request.document;
+      let usesReserved = reserved.get(document);
+      if (usesReserved === undefined)
+        reserved.set(document, (usesReserved = usesReservedAlias(document)));
+      if (usesReserved)
+        throw new GatewayError(
+          ErrorCode.GRAPHQL_VALIDATION_FAILED,
+          `Aliases starting with "${ADDED_ALIAS_PREFIX}" are reserved by the gateway.`,
+          { status: 400 },
+        );
       const current = model();
       const rootType = request.schema.getMutationType()?.name;
       if (request.operation.operation !== OperationTypeNode.MUTATION || !current || !rootType)
         return;
-      const document = request.document;
-      // why: an alias of ours in the client's document would be stripped from its response.
-      if (usesReservedAlias(document)) return;
       const name = request.operation.name?.value;
       const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
       const target =
         operations.find((d) => d.name?.value === name) ??
         (operations.length === 1 ? operations[0] : undefined);
       if (!target) return;
-      const selectionSet = selectEntityKeys(
-        request.schema,
-        current.keyFields,
-        rootType,
-        target.selectionSet,
-      );
-      if (!selectionSet) return;
-      request.document = {
-        ...document,
-        definitions: document.definitions.map((d) =>
-          d === target ? { ...target, selectionSet } : d,
-        ),
-      };
+      let widened = false;
+      // why fragments too: an entity field inside a named fragment is only reached through it.
+      const definitions = document.definitions.map((d) => {
+        const parentType =
+          d === target
+            ? rootType
+            : d.kind === Kind.FRAGMENT_DEFINITION
+              ? d.typeCondition.name.value
+              : undefined;
+        if (!parentType || !('selectionSet' in d)) return d;
+        const selectionSet = selectEntityKeys(
+          request.schema,
+          current.keyFields,
+          parentType,
+          d.selectionSet,
+        );
+        if (!selectionSet) return d;
+        widened = true;
+        return { ...d, selectionSet };
+      });
+      if (!widened) return;
+      request.document = { ...document, definitions };
       // why: plans are cached by this hash; the widened document must never share the client's.
       request.documentHash = sha256(`${request.documentHash}\ncache-keys`);
       changed.add(request.context);

@@ -15,11 +15,17 @@ import { setOwn } from './selection.js';
 /**
  * Entities in mutation results, pure. A mutation bumps the version of every entity its result
  * contains; for that the subgraph must return each entity's `__typename` and key fields, which the
- * gateway selects itself (under reserved aliases, removed again from the response) when the client
- * did not.
+ * gateway always selects itself, under reserved aliases removed again from the response.
+ *
+ * why always, even when the client selected them: the client's own `id` may sit under
+ * `@skip`/`@include`, in a fragment that does not apply, or under an alias; only a selection of
+ * the gateway's own, with no directive, is certain to come back.
  */
 
-/** Prefix of the aliases the gateway adds; removed from the client's response. */
+/**
+ * Prefix of the aliases the gateway adds; removed from the client's response. Reserved: a client
+ * document using it is refused (`cacheStep.ts`).
+ */
 export const ADDED_ALIAS_PREFIX = 'gwCacheKey_';
 
 /** An entity found in a result. */
@@ -81,11 +87,12 @@ function objectAdditions(
   selectionSet: SelectionSetNode,
 ): FieldNode[] {
   if (!keys) return [];
+  // Idempotent: a selection set already widened is left as it is.
   return ['__typename', ...keys]
     .filter(
       (name) =>
         !selectionSet.selections.some(
-          (s) => s.kind === Kind.FIELD && !s.alias && s.name.value === name,
+          (s) => s.kind === Kind.FIELD && s.alias?.value === `${ADDED_ALIAS_PREFIX}${name}`,
         ),
     )
     .map((name) => reservedAlias(name));
@@ -154,20 +161,17 @@ export function collectEntities(
   if (value === null || typeof value !== 'object') return found;
   const record = value as Record<string, unknown>;
   const staticType = schema.getType(typeName);
-  const typenameField = flatten(selectionSet, undefined).find((f) => f.name.value === '__typename');
-  const typename = typenameField
-    ? record[responseKey(typenameField)]
-    : isObjectType(staticType)
-      ? typeName
-      : undefined;
+  // why the first value present: a field the client skipped (`id @skip(if: true)`) is absent,
+  // and the reserved alias beside it carries the value.
+  const typename =
+    firstValue(record, flatten(selectionSet, undefined), '__typename') ??
+    (isObjectType(staticType) ? typeName : undefined);
   if (typeof typename !== 'string') return found;
   const fields = flatten(selectionSet, typename);
   const keys = keyFields.get(typename);
   if (keys) {
     const byName: Record<string, unknown> = {};
-    for (const field of fields)
-      if (keys.includes(field.name.value))
-        setOwn(byName, field.name.value, record[responseKey(field)]);
+    for (const key of keys) setOwn(byName, key, firstValue(record, fields, key));
     const id = entityId(byName, keys);
     if (id !== undefined) found.push({ typeName: typename, id });
   }
@@ -186,6 +190,20 @@ export function collectEntities(
     );
   }
   return found;
+}
+
+/** The value of the first field named `name` present in `record` (null counts as present). */
+function firstValue(
+  record: Readonly<Record<string, unknown>>,
+  fields: readonly FieldNode[],
+  name: string,
+): unknown {
+  for (const field of fields) {
+    if (field.name.value !== name) continue;
+    const key = responseKey(field);
+    if (Object.hasOwn(record, key) && record[key] !== undefined) return record[key];
+  }
+  return undefined;
 }
 
 function responseKey(field: FieldNode): string {

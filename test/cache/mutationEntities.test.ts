@@ -32,14 +32,27 @@ describe('mutations select the keys of the entities they return', () => {
       'mutation{updateProductPrice(id:"p1",price:3){price}}',
       'mutation{updateProductPrice(id:"p1" price:3){price gwCacheKey___typename:__typename gwCacheKey_id:id}}',
     ],
+    // the client's own key fields do not count: they may be skipped, aliased or conditional
     [
       'mutation{updateProductPrice(id:"p1",price:3){id price}}',
-      'mutation{updateProductPrice(id:"p1" price:3){id price gwCacheKey___typename:__typename}}',
+      'mutation{updateProductPrice(id:"p1" price:3){id price gwCacheKey___typename:__typename gwCacheKey_id:id}}',
     ],
-    ['mutation{updateProductPrice(id:"p1",price:3){__typename id}}', undefined],
+    [
+      'mutation{updateProductPrice(id:"p1",price:3){__typename id}}',
+      'mutation{updateProductPrice(id:"p1" price:3){__typename id gwCacheKey___typename:__typename gwCacheKey_id:id}}',
+    ],
+    [
+      'mutation{updateProductPrice(id:"p1",price:3){id@skip(if:true) price}}',
+      'mutation{updateProductPrice(id:"p1" price:3){id@skip(if:true)price gwCacheKey___typename:__typename gwCacheKey_id:id}}',
+    ],
+    // already widened: unchanged
+    [
+      'mutation{updateProductPrice(id:"p1",price:3){gwCacheKey___typename:__typename gwCacheKey_id:id}}',
+      undefined,
+    ],
     [
       'mutation{createPayment(productId:"p1"){amount product{name} user{id}}}',
-      'mutation{createPayment(productId:"p1"){amount product{name gwCacheKey___typename:__typename gwCacheKey_id:id}user{id gwCacheKey___typename:__typename}gwCacheKey___typename:__typename gwCacheKey_id:id}}',
+      'mutation{createPayment(productId:"p1"){amount product{name gwCacheKey___typename:__typename gwCacheKey_id:id}user{id gwCacheKey___typename:__typename gwCacheKey_id:id}gwCacheKey___typename:__typename gwCacheKey_id:id}}',
     ],
     [
       'mutation{updateProductPrice(id:"p1",price:3){...on Product{seller{name}}}}',
@@ -73,6 +86,17 @@ describe('entities found in a mutation result', () => {
       'mutation{updateProductPrice(id:"p1",price:3){price}}',
       { updateProductPrice: { price: 3 } },
       [],
+    ],
+    // the client's skipped fields are absent; the reserved aliases beside them carry the keys
+    [
+      'mutation{updateProductPrice(id:"p1" price:3){__typename@skip(if:true) id@skip(if:true) price gwCacheKey___typename:__typename gwCacheKey_id:id}}',
+      { updateProductPrice: { price: 3, gwCacheKey___typename: 'Product', gwCacheKey_id: 'p1' } },
+      ['Product:p1'],
+    ],
+    [
+      'mutation{updateProductPrice(id:"p1" price:3){...@skip(if:true){id} gwCacheKey_id:id}}',
+      { updateProductPrice: { gwCacheKey_id: 'p1' } },
+      ['Product:p1'],
     ],
     [
       'mutation{updateProductPrice(id:"p1",price:3){__typename id}}',
