@@ -94,8 +94,8 @@ describe('actual cost of a fetch: the estimate formula over the real list sizes'
     // @cost weights and argument costs, as in the estimate
     ['{ heavy { x } expensive }', { heavy: { x: 1 }, expensive: 2 }, 12, synthetic],
     ['{ filter(where: { title: "x" }) { id } }', { filter: [{ id: '1' }] }, 7, synthetic],
-    // a fetch costs at least 1, whatever it selected
-    ['{ tags }', { tags: ['a', 'b'] }, 1, synthetic],
+    // leaves weigh nothing (the floor of one point per fetch is added over the whole request)
+    ['{ tags }', { tags: ['a', 'b'] }, 0, synthetic],
     // no data: what it asked for (products defaults to first: 10)
     ['{ products { name } }', null, 10, real],
   ])('%s', (query, data, expected, on) => {

@@ -75,6 +75,23 @@ describe('a late error earns no refund', () => {
   });
 });
 
+describe("a late error earns no refund on @apollo/gateway's own executor too", () => {
+  let apollo: Stack;
+  beforeAll(async () => {
+    apollo = await startStack({ env: { PLAN_EXECUTION: 'apollo' } });
+  });
+  afterAll(async () => {
+    await apollo?.stop();
+  });
+
+  it('records the fetches whichever executor runs the plan', async () => {
+    const { status, body } = await apollo.query(LATE_FAILURE, { token: await caller('u7') });
+    expect(status).toBe(200);
+    expect(body.data.me.payments).toBeNull();
+    expect(body.extensions.cost).toMatchObject({ estimated: 1752, actual: 1752 });
+  });
+});
+
 describe('slicing arguments', () => {
   it('refuses a negative first with 400 BAD_USER_INPUT before any subgraph is called', async () => {
     const token = await caller('u10');
