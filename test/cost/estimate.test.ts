@@ -95,6 +95,8 @@ describe('estimated cost: the IBM cost spec, case by case', () => {
     ['{ feed(first: 0) { title } }', 1], // the call is still made: its weight
     ['{ feed(first: 99999999) { title } }', 99999999],
     ['{ anyFeed { title } }', 10],
+    // null where no slicing argument is required: the assumed size, never less
+    ['{ anyFeed(first: null) { title } }', 10],
     ['{ anyFeed(first: 2, last: 6) { title } }', 6], // the largest slicing argument
     ['{ paged(page: { size: 6 }) { title } }', 7], // a nested slicing argument; the input object costs 1
     // sizedFields: the size applies to the connection's edges
