@@ -76,7 +76,10 @@ export interface AuthConfig {
 }
 
 export interface LimitsConfig {
-  /** @default 10 */
+  /**
+   * Nesting of fields (fragments flattened, introspection fields counted): the full introspection
+   * query of the development landing page has depth 14. @default 15
+   */
   readonly maxDepth: number;
   /** @default 15 */
   readonly maxAliases: number;
@@ -86,7 +89,7 @@ export interface LimitsConfig {
   readonly maxDirectives: number;
   /**
    * Unique field selections (fragments expanded, same response key merged), Apollo Router's
-   * `max_height`; checked before validation. @default 200
+   * `max_height`: operations/ reach 21, the full introspection query 230. @default 300
    */
   readonly maxHeight: number;
   /** Lexer tokens per document. @default 1000 */
@@ -254,11 +257,11 @@ const schema = z.object({
     .includes('-----BEGIN', { message: 'must be a PEM private key' })
     .optional(),
   DEV_KEYS_DIR: z.string().min(1).default('.dev-keys'),
-  MAX_DEPTH: int(1, 1000).default(10),
+  MAX_DEPTH: int(1, 1000).default(15),
   MAX_ALIASES: int(0, 10_000).default(15),
   MAX_ROOT_FIELDS: int(1, 10_000).default(20),
   MAX_DIRECTIVES: int(0, 10_000).default(50),
-  MAX_HEIGHT: int(1, 100_000).default(200),
+  MAX_HEIGHT: int(1, 100_000).default(300),
   MAX_TOKENS: int(10, 1_000_000).default(1000),
   MAX_QUERY_CHARS: int(100, 100_000_000).default(15_000),
   MAX_BODY_BYTES: int(1024, 100_000_000).default(1_000_000),

@@ -3,19 +3,21 @@ import { ErrorCode } from '../errors.js';
 import type { LimitsConfig } from '../config/config.js';
 import { countOperation } from './counts.js';
 import { exceedsDepth } from './depth.js';
+import { operationHeight } from './height.js';
 
 export type LimitCode =
   | typeof ErrorCode.MAX_DEPTH_LIMIT
   | typeof ErrorCode.MAX_ALIASES_LIMIT
   | typeof ErrorCode.MAX_ROOT_FIELDS_LIMIT
-  | typeof ErrorCode.MAX_DIRECTIVES_LIMIT;
+  | typeof ErrorCode.MAX_DIRECTIVES_LIMIT
+  | typeof ErrorCode.MAX_HEIGHT_LIMIT;
 
 export type LimitsResult =
   { ok: true } | { ok: false; code: LimitCode; message: string; limit: number; found?: number };
 
 export type ShapeLimits = Pick<
   LimitsConfig,
-  'maxDepth' | 'maxAliases' | 'maxRootFields' | 'maxDirectives'
+  'maxDepth' | 'maxAliases' | 'maxRootFields' | 'maxDirectives' | 'maxHeight'
 >;
 
 /**
@@ -57,6 +59,15 @@ export function checkLimits(
       code: ErrorCode.MAX_DEPTH_LIMIT,
       message: `Query depth limit of ${limits.maxDepth} exceeded.`,
       limit: limits.maxDepth,
+    };
+  }
+  // Height stops counting past the limit, so the message names the limit only.
+  if (operationHeight(document, operation, limits.maxHeight) > limits.maxHeight) {
+    return {
+      ok: false,
+      code: ErrorCode.MAX_HEIGHT_LIMIT,
+      message: `Query height limit of ${limits.maxHeight} exceeded.`,
+      limit: limits.maxHeight,
     };
   }
   return { ok: true };

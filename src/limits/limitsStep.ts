@@ -4,8 +4,8 @@ import { GatewayError } from '../errors.js';
 import { checkLimits, type LimitsResult, type ShapeLimits } from './checkLimits.js';
 
 /**
- * Admission step 3: the operation's shape limits (depth, aliases, root fields, directives), 400
- * `MAX_*_LIMIT` before anything else runs.
+ * Admission step 3: the operation's shape limits (depth, aliases, root fields, directives, height),
+ * 400 `MAX_*_LIMIT` before anything else runs (before planning).
  *
  * why an admission step and not an Apollo `validationRules` entry: Apollo Server 5 wraps every
  * validation error as `GRAPHQL_VALIDATION_FAILED`, overwriting a rule's own code. Admission runs in

@@ -117,7 +117,7 @@ describe('depth, as graphql-depth-limit counts it', () => {
 });
 
 describe('checkLimits', () => {
-  const limits = { maxDepth: 2, maxAliases: 1, maxRootFields: 2, maxDirectives: 1 };
+  const limits = { maxDepth: 2, maxAliases: 1, maxRootFields: 2, maxDirectives: 1, maxHeight: 4 };
   const check = (query: string) => {
     const document = parse(query);
     return checkLimits(document, document.definitions[0] as OperationDefinitionNode, limits);
@@ -128,6 +128,11 @@ describe('checkLimits', () => {
     ['{ x: a y: a }', 'MAX_ALIASES_LIMIT'],
     ['{ a b c }', 'MAX_ROOT_FIELDS_LIMIT'],
     ['{ a @include(if: true) @skip(if: false) }', 'MAX_DIRECTIVES_LIMIT'],
+    ['{ a { b c d } }', undefined],
+    ['{ a { b c d e } }', 'MAX_HEIGHT_LIMIT'],
+    ['{ a { b c } a { d e } }', 'MAX_HEIGHT_LIMIT'],
+    ['{ __schema { types { name } } }', undefined],
+    ['{ __schema { types { fields { name } } } }', 'MAX_DEPTH_LIMIT'],
   ])('%s → %s', (query, code) => {
     const result = check(query);
     if (code) expect(result).toMatchObject({ ok: false, code });

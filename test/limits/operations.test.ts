@@ -7,6 +7,7 @@ import { estimateCost } from '../../src/cost/estimate.js';
 import { checkLimits } from '../../src/limits/checkLimits.js';
 import { countOperation } from '../../src/limits/counts.js';
 import { flattenedShape } from '../../src/limits/depth.js';
+import { operationHeight } from '../../src/limits/height.js';
 import { countTokens } from '../../src/limits/tokenLimitPlugin.js';
 import { realSupergraph } from '../cost/schemas.js';
 
@@ -28,6 +29,10 @@ describe.skipIf(files.length === 0)('operations/ against the default limits', ()
     expect(text.length).toBeLessThanOrEqual(defaults.limits.maxQueryChars / 2);
     expect(checkLimits(document, operation, defaults.limits)).toEqual({ ok: true });
     expect(flattenedShape(document).depth).toBeLessThanOrEqual(defaults.limits.maxDepth / 2);
+    // Height: the highest, CatalogDeep, has 21 unique fields; the default is 200.
+    expect(operationHeight(document, operation, Infinity)).toBeLessThanOrEqual(
+      defaults.limits.maxHeight / 2,
+    );
     expect(countOperation(document, operation).aliases).toBeLessThanOrEqual(
       defaults.limits.maxAliases,
     );
