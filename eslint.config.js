@@ -43,6 +43,7 @@ export default tseslint.config(
       'src/auth/verifier.ts',
       'src/auth/keys.ts',
       'src/auth/internalToken.ts',
+      'src/auth/devToken.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { paths: ['ioredis', 'jose'] }],

@@ -5,8 +5,8 @@
  * Variables: `DEV_KEYS_DIR` (default `.dev-keys`), `JWT_ISSUER` / `JWT_AUDIENCE` (default the dev ones).
  */
 import path from 'node:path';
-import { SignJWT } from 'jose';
-import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../src/auth/keys.js';
+import { signDevToken } from '../src/auth/devToken.js';
+import { loadDevKeys } from '../src/auth/keys.js';
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n`);
@@ -36,15 +36,13 @@ if (!Number.isInteger(ttl) || ttl === 0) fail(`--ttl must be a non-zero whole nu
 const dir = path.resolve(process.env.DEV_KEYS_DIR || '.dev-keys');
 const { client } = loadDevKeys(dir);
 const scopes = (values.scopes ?? '').split(/\s+/).filter(Boolean);
-const now = Math.floor(Date.now() / 1000);
-const jwt = new SignJWT(scopes.length ? { scope: scopes.join(' ') } : {})
-  .setProtectedHeader({ alg: client.alg, kid: client.kid, typ: 'JWT' })
-  .setIssuer(process.env.JWT_ISSUER || DEV_ISSUER)
-  .setAudience(process.env.JWT_AUDIENCE || DEV_AUDIENCE)
-  .setSubject(values.sub)
-  .setIssuedAt(ttl < 0 ? now + ttl - 60 : now)
-  .setExpirationTime(now + ttl);
-const token = await jwt.sign(client.privateKey);
+const token = await signDevToken(client, {
+  sub: values.sub,
+  scopes,
+  ttlSec: ttl,
+  ...(process.env.JWT_ISSUER ? { issuer: process.env.JWT_ISSUER } : {}),
+  ...(process.env.JWT_AUDIENCE ? { audience: process.env.JWT_AUDIENCE } : {}),
+});
 
 process.stderr.write(
   `sub=${values.sub} scopes="${scopes.join(' ')}" ${ttl < 0 ? `expired ${-ttl} s ago` : `expires in ${ttl} s`} (development key in ${dir})\n`,

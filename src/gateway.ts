@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from './config/config.js';
@@ -21,6 +20,11 @@ import { createRateLimit } from './rateLimit/rateLimit.js';
 import { ErrorCode, GatewayError } from './errors.js';
 import type { PreparedSupergraph } from './supergraph/prepare.js';
 import { createRequestListener, type Route } from './http/server.js';
+import { createCompressor } from './http/compression.js';
+import { createCors } from './http/cors.js';
+import { withEdge } from './http/edge.js';
+import { createExplorer } from './http/explorer.js';
+import { explorerDevHeaders } from './auth/explorerToken.js';
 import { createRequestDeadlines } from './http/deadline.js';
 import { hardenServer, httpServerOptions } from './http/hardening.js';
 import { createMetricsServer } from './http/metricsServer.js';
@@ -69,7 +73,7 @@ const APQ_TTL_SECONDS = 24 * 60 * 60;
 export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
   const log = deps.log;
   // 2 and 4: token verification, field authorization, internal tokens for the subgraphs.
-  const auth = createAuth(config, log);
+  const auth = createAuth(config, log, { supergraph: () => current() });
   // 2. Issued API keys (hashes, watched), and the client address behind trusted proxies only.
   const apiKeys =
     config.rateLimit.apiKeysPath === undefined
@@ -179,10 +183,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     requestLogPlugin(metrics, deadlines, (name) => inManifest(manifest.current(), name)),
     // Partial answers name the subgraphs that failed: `extensions.degradedSubgraphs`.
     degraded.plugin,
-    // Landing page and introspection only outside production.
-    config.introspection
-      ? ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: false })
-      : ApolloServerPluginLandingPageDisabled(),
+    // why no Apollo landing page: it loads from a CDN; the explorer (http/explorer.ts) is served offline.
+    ApolloServerPluginLandingPageDisabled(),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -284,7 +286,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const httpServer = http.createServer(
     // Timeouts and header limits, each chosen deliberately: see http/hardening.ts.
     httpServerOptions(),
-    listener,
+    // 1. HTTP, as a browser meets it: CORS, compression, the explorer; then GraphQL.
+    withEdge(listener, {
+      cors: createCors(config.cors, config.rateLimit.apiKeyHeader),
+      compress: createCompressor(config.compression),
+      ...(config.explorer
+        ? {
+            explorer: createExplorer({
+              defaultHeaders: explorerDevHeaders(config.auth, config.production),
+            }),
+          }
+        : {}),
+    }),
   );
 
   hardenServer(httpServer);

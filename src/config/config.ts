@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from '../http/clientAddress.js';
+import type { CompressionConfig } from '../http/compression.js';
+import { DEVELOPMENT_ORIGINS, parseCorsOrigins, type CorsConfig } from '../http/cors.js';
 
 /** Resolved, validated and frozen gateway configuration. `process.env` is read only in `main.ts`. */
 export interface GatewayConfig {
@@ -49,8 +51,17 @@ export interface GatewayConfig {
   /** Per-field cache (src/cache): Redis when `redisUrl` is set, else an in-process LRU. */
   readonly cache: CacheConfig;
   readonly persisted: PersistedConfig;
-  /** Introspection and the landing page (never in production). */
+  /** Introspection (never in production). */
   readonly introspection: boolean;
+  /** Browser pages of other origins (`CORS_*`). */
+  readonly cors: CorsConfig;
+  /** Response compression (`COMPRESSION`, `COMPRESSION_MIN_BYTES`). */
+  readonly compression: CompressionConfig;
+  /**
+   * The GraphQL explorer on `GET /graphql` for browsers (`EXPLORER`), served offline from the
+   * installed packages. @default on outside production, off in production
+   */
+  readonly explorer: boolean;
   /** Honour `Apollo-Expose-Query-Plan: true` (never in production). */
   readonly exposeQueryPlan: boolean;
 }
@@ -71,6 +82,16 @@ export interface AuthConfig {
   readonly policiesPath: string | undefined;
   /** Private key (PEM, PKCS#8) that signs gateway→subgraph tokens; absent = development key. */
   readonly internalSigningKey: string | undefined;
+  /** Lifetime of a gateway→subgraph token, in seconds (`INTERNAL_TOKEN_TTL_SECONDS`). @default 30 */
+  readonly internalTokenTtlSec: number;
+  /**
+   * Scopes a subgraph checks in its own code, beyond its schema's `@requiresScopes`, by subgraph
+   * name (`INTERNAL_TOKEN_EXTRA_SCOPES`, `name=scope` pairs; `*=scope` for every subgraph). Its
+   * internal token carries only these and its schema's scopes. @default user and payment: `read:users:all`
+   */
+  readonly internalTokenExtraScopes: ReadonlyMap<string, readonly string[]>;
+  /** Most scopes a client token may carry; more = 401 (`JWT_MAX_SCOPES`). @default 256 */
+  readonly maxScopes: number;
   /** Folder holding development key material (created on first use outside production). */
   readonly devKeysDir: string;
 }
@@ -257,6 +278,14 @@ const schema = z.object({
     .includes('-----BEGIN', { message: 'must be a PEM private key' })
     .optional(),
   DEV_KEYS_DIR: z.string().min(1).default('.dev-keys'),
+  INTERNAL_TOKEN_TTL_SECONDS: int(1, 300).default(30),
+  INTERNAL_TOKEN_EXTRA_SCOPES: z
+    .string()
+    .regex(/^\s*(?:[^\s=]+=\S+(?:\s+|$))*$/, {
+      message: 'must be name=scope pairs separated by spaces',
+    })
+    .default('user=read:users:all payment=read:users:all'),
+  JWT_MAX_SCOPES: int(1, 10_000).default(256),
   MAX_DEPTH: int(1, 1000).default(15),
   MAX_ALIASES: int(0, 10_000).default(15),
   MAX_ROOT_FIELDS: int(1, 10_000).default(20),
@@ -325,6 +354,35 @@ const schema = z.object({
     .default('allow'),
   PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default('operations/manifest.json'),
   PERSISTED_OPERATIONS_REQUIRE_ID: bool.default(false),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v, ctx) => {
+      const parsed = parseCorsOrigins(v);
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return parsed.origins;
+    })
+    .optional(),
+  CORS_ALLOW_CREDENTIALS: bool.default(false),
+  CORS_ALLOW_HEADERS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'must list header names')))
+    .default([]),
+  CORS_MAX_AGE: int(0, 86_400).default(7200),
+  COMPRESSION: z
+    .enum(['on', 'off'], 'must be on or off')
+    .transform((v) => v === 'on')
+    .default(true),
+  COMPRESSION_MIN_BYTES: int(0, 100_000_000).default(1024),
+  EXPLORER: z
+    .enum(['on', 'off'], 'must be on or off')
+    .transform((v) => v === 'on')
+    .optional(),
 });
 
 /**
@@ -370,6 +428,9 @@ export function loadConfig(
   if (v.JWT_PUBLIC_KEY && v.JWT_ALGORITHMS?.some((a) => a.startsWith('HS'))) {
     problems.push('JWT_ALGORITHMS may not list HS* algorithms with a public key (key confusion)');
   }
+  const corsOrigins = v.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS);
+  if (v.CORS_ALLOW_CREDENTIALS && corsOrigins.some((o) => o.kind === 'any'))
+    problems.push('CORS_ALLOW_CREDENTIALS=true cannot go with CORS_ORIGINS=*: list the origins');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: GatewayConfig = {
@@ -394,6 +455,9 @@ export function loadConfig(
       policiesPath: v.AUTH_POLICIES_PATH && path.resolve(cwd, v.AUTH_POLICIES_PATH),
       internalSigningKey: v.INTERNAL_JWT_PRIVATE_KEY,
       devKeysDir: path.resolve(cwd, v.DEV_KEYS_DIR),
+      internalTokenTtlSec: v.INTERNAL_TOKEN_TTL_SECONDS,
+      internalTokenExtraScopes: extraScopes(v.INTERNAL_TOKEN_EXTRA_SCOPES),
+      maxScopes: v.JWT_MAX_SCOPES,
     },
     limits: {
       maxDepth: v.MAX_DEPTH,
@@ -443,6 +507,14 @@ export function loadConfig(
     },
     introspection: !production,
     exposeQueryPlan: !production,
+    cors: {
+      origins: corsOrigins,
+      allowCredentials: v.CORS_ALLOW_CREDENTIALS,
+      allowHeaders: v.CORS_ALLOW_HEADERS,
+      maxAgeSec: v.CORS_MAX_AGE,
+    },
+    compression: { enabled: v.COMPRESSION, minBytes: v.COMPRESSION_MIN_BYTES },
+    explorer: v.EXPLORER ?? !production,
   };
   return deepFreeze(config);
 }
@@ -453,4 +525,15 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** `user=read:users:all payment=read:users:all` → scopes by subgraph name (`*` = every subgraph). */
+function extraScopes(pairs: string): ReadonlyMap<string, readonly string[]> {
+  const bySubgraph = new Map<string, string[]>();
+  for (const pair of pairs.split(/\s+/).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at).toLowerCase();
+    bySubgraph.set(name, [...(bySubgraph.get(name) ?? []), pair.slice(at + 1)]);
+  }
+  return bySubgraph;
 }

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import vary from 'vary';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode, errorBody } from '../errors.js';
 import type { GatewayContext } from '../context.js';
@@ -11,6 +12,13 @@ import { withServerSpan } from '../observability/tracing.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, readBody } from './body.js';
 import type { RequestDeadlines } from './deadline.js';
 import { tooManyHeaders } from './hardening.js';
+import { allowedMethods, routeKey } from './methods.js';
+import {
+  callerHeaders,
+  sharedCacheable,
+  varyWithAccept,
+  withoutCallerParts,
+} from './sharedCache.js';
 
 /** A route the gateway serves besides `/graphql`; answers with status, headers and a body. */
 export type Route = (
@@ -138,15 +146,16 @@ export function createRequestListener(options: HttpOptions): GatewayRequestListe
   ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.local');
     const method = req.method ?? 'GET';
-    const route = options.routes[`${method} ${url.pathname}`];
+    const key = routeKey(options.routes, method, url.pathname);
+    const route = key === undefined ? undefined : options.routes[key];
     if (url.pathname !== '/graphql') {
       if (!route) {
-        const known = Object.keys(options.routes).some((key) => key.endsWith(` ${url.pathname}`));
-        return known
+        const allow = allowedMethods(options.routes, url.pathname);
+        return allow
           ? send(
               res,
               405,
-              JSON_HEADERS,
+              { ...JSON_HEADERS, allow },
               errorBody(
                 ErrorCode.METHOD_NOT_ALLOWED,
                 `${method} is not allowed on ${url.pathname}.`,
@@ -240,7 +249,7 @@ export function createRequestListener(options: HttpOptions): GatewayRequestListe
           // Refused before the plugins ran (batch, CSRF, envelope, context): log and count here.
           if (!wasLogged(contextValue) && response.body.kind === 'complete')
             record(requestId, response.status ?? 200, response.body.string, 'graphql envelope');
-          return await writeApolloResponse(res, response);
+          return await writeApolloResponse(res, response, method);
         }
         log.warn({ requestId, timeoutMs }, 'request deadline passed');
         // why: execution winds down on its own (its fetches abort on the same signal); a late
@@ -315,11 +324,18 @@ function untilDeadline<T>(execution: Promise<T>, signal: AbortSignal): Promise<T
 async function writeApolloResponse(
   res: ServerResponse,
   response: HTTPGraphQLResponse,
+  method: string,
 ): Promise<void> {
   res.statusCode = response.status ?? 200;
-  for (const [name, value] of response.headers) res.setHeader(name, value);
+  for (const [name, value] of response.headers) if (name !== 'vary') res.setHeader(name, value);
+  // The media type (and the landing page) is chosen by `Accept`: caches must key on it.
+  // why vary() appends: CORS (`Origin`) and compression (`Accept-Encoding`) named theirs already.
+  vary(res, varyWithAccept(response.headers.get('vary')));
+  // why: a shared cache would hand the first caller's budget and request id to everyone.
+  const shared = sharedCacheable(method, response.headers.get('cache-control'));
+  if (shared) for (const name of callerHeaders) res.removeHeader(name);
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    res.end(shared ? withoutCallerParts(response.body.string) : response.body.string);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
