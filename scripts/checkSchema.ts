@@ -14,6 +14,8 @@ const USAGE = `Usage: npm run check:schema -- [options]
                         (default: HEAD, the last commit)
   --allow-breaking      report breaking changes as warnings (an explicit, logged decision)
   --allow-auth-change   report weaker auth requirements as warnings (explicit, logged)
+  --allow-cache-change  report cache policies made shareable (PRIVATE -> PUBLIC) as warnings
+  --allow-cost-change   report weaker @listSize on existing lists as warnings
   --max-cost N          operation cost limit (default: MAX_COST, else the gateway default)
   --root DIR            project root (default: this repository)
   --json                print the report as JSON: { ok, findings: [...] }
@@ -33,6 +35,8 @@ function parseCli() {
         base: { type: 'string' },
         'allow-breaking': { type: 'boolean', default: false },
         'allow-auth-change': { type: 'boolean', default: false },
+        'allow-cache-change': { type: 'boolean', default: false },
+        'allow-cost-change': { type: 'boolean', default: false },
         'max-cost': { type: 'string' },
         root: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -80,6 +84,8 @@ try {
     ...(values.base !== undefined ? { base: parseBase(values.base, cwd) } : {}),
     allowBreaking: values['allow-breaking'],
     allowAuthChange: values['allow-auth-change'],
+    allowCacheChange: values['allow-cache-change'],
+    allowCostChange: values['allow-cost-change'],
     maxCost: values['max-cost'] !== undefined ? Number(values['max-cost']) : cost.maxCost,
     defaultListSize: cost.defaultListSize,
   });

@@ -85,7 +85,8 @@ function describe(requirement: AccessRequirement): string {
   return parts.length ? parts.join(' and ') : 'no requirement';
 }
 
-function describeCaller(principal: Principal): string {
+/** `an anonymous caller`, `a signed-in caller with scopes [a]`: who gains access. */
+export function describeCaller(principal: Principal): string {
   if (!principal.authenticated && principal.policies.length === 0) return 'an anonymous caller';
   const held = [
     principal.scopes.length ? `scopes [${principal.scopes.join(' ')}]` : 'no scopes',

@@ -3,13 +3,17 @@ import path from 'node:path';
 import { findLostAuthCoverage } from './authCoverage.js';
 import { BaseError, readBase, type BaseSpec } from './base.js';
 import { findBreakingChanges } from './breaking.js';
+import { findCachePolicyChanges } from './cachePolicy.js';
 import { compose, readSubgraphConfig, type CompositionProblem } from './compose.js';
 import { schemaCoordinates } from './coordinates.js';
 import { findExpensiveOperations, findUnsizedNewLists, type CostLimits } from './costRisk.js';
 import { toReport, type CheckReport, type Finding } from './findings.js';
+import { estimateBoth } from './estimateChanges.js';
+import { findListSizeRegressions } from './listSizeChanges.js';
 import { createLocator } from './locator.js';
 import { staleManifest } from './manifestCheck.js';
 import { readOperationFiles, validateOperations } from './operations.js';
+import { findUnguardedPaths } from './pathCoverage.js';
 import { buildSupergraphView, ownersOf, type SupergraphView } from './supergraphView.js';
 
 export type { CheckReport, Finding, FindingKind, Severity } from './findings.js';
@@ -25,12 +29,18 @@ export interface CheckOptions extends CostLimits {
   readonly allowBreaking?: boolean;
   /** Report weaker auth requirements as warnings (marked `allowed`). @default false */
   readonly allowAuthChange?: boolean;
+  /** Report cache policies made shareable (PRIVATE → PUBLIC) as warnings (marked `allowed`). @default false */
+  readonly allowCacheChange?: boolean;
+  /** Report `@listSize` regressions on existing lists as warnings (marked `allowed`). @default false */
+  readonly allowCostChange?: boolean;
 }
 
 /**
  * Runs every check, in the order a backend team fixes things: composition (if it fails, nothing
  * else runs), stale `supergraph.graphql`, then against the base: breaking changes, lost auth
- * coverage, new unsized lists; then the frontend operations: validation and cost. Throws
+ * coverage (per coordinate, then on every path), cache policies made more shareable, new unsized
+ * lists; then the frontend operations: validation, cost, and `@listSize` regressions with the
+ * estimates they change. Throws
  * `BaseError` when an explicitly requested base cannot be read.
  */
 export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
@@ -50,15 +60,20 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const locate = createLocator(root, subgraphs, [next, base]);
   if (base) {
     const exists = schemaCoordinates(next.api);
+    const allowAuthChange = options.allowAuthChange ?? false;
+    const lostAuth = findLostAuthCoverage(
+      base.index,
+      next.index,
+      (c) => exists.has(c),
+      locate,
+      allowAuthChange,
+    );
+    const reported = new Set(lostAuth.map((f) => f.coordinate ?? ''));
     findings.push(
       ...(await findBreakingChanges(base.api, next.api, locate, options.allowBreaking ?? false)),
-      ...findLostAuthCoverage(
-        base.index,
-        next.index,
-        (c) => exists.has(c),
-        locate,
-        options.allowAuthChange ?? false,
-      ),
+      ...lostAuth,
+      ...findUnguardedPaths(base, next, reported, locate, allowAuthChange),
+      ...findCachePolicyChanges(base, next, locate, options.allowCacheChange ?? false),
       ...findUnsizedNewLists(base.api, next.api, next.index, locate),
     );
   }
@@ -70,6 +85,19 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
     ...staleManifest(root, operationFiles),
     ...findExpensiveOperations(operations.valid, next.api, next.index, options),
   );
+  if (base) {
+    const estimates = estimateBoth(operations.valid, base, next, options.defaultListSize);
+    findings.push(
+      ...findListSizeRegressions(
+        base,
+        next,
+        estimates,
+        options.defaultListSize,
+        locate,
+        options.allowCostChange ?? false,
+      ),
+    );
+  }
   return toReport(findings);
 }
 
@@ -136,7 +164,7 @@ function skipped(reason: string): Finding {
   return {
     kind: 'base-unavailable',
     severity: 'warning',
-    message: `no base supergraph to compare with (${reason}): breaking changes, auth coverage and new lists were not checked`,
+    message: `no base supergraph to compare with (${reason}): breaking changes, auth coverage, cache policies and list sizes were not checked`,
   };
 }
 

@@ -7,8 +7,13 @@ export type Severity = 'error' | 'warning';
  * - `stale-supergraph`: `supergraph.graphql` is not what the subgraphs compose to (error).
  * - `base-unavailable`: no base to compare with, so breaking/auth/new-list checks were skipped (warning).
  * - `breaking`: the API schema breaks existing clients (error; warning when allowed or only dangerous).
- * - `lost-auth-coverage`: a field or type is now visible to a caller it refused before (error).
- * - `cost-risk`: a new list field without `@listSize`, or an operation over the cost limit (error).
+ * - `lost-auth-coverage`: a field or type is now visible to a caller it refused before, by its own
+ *   requirement or on a new path (error; warning when allowed).
+ * - `cache-policy`: a field's effective cache policy became shareable, PRIVATE → PUBLIC (error;
+ *   warning when allowed), or cacheable when it was not, or longer-lived (warning).
+ * - `cost-risk`: a new list field without `@listSize`, an operation over the cost limit, or an
+ *   existing list's `@listSize` weakened (error; warning when allowed) or its slicing default
+ *   changed (warning), with the operations whose estimate changes.
  * - `operation-invalid`: an operation in `operations/` no longer validates (error).
  * - `stale-manifest`: `operations/manifest.json` does not list exactly the screens in `operations/` (error).
  */
@@ -19,6 +24,7 @@ export type FindingKind =
   | 'base-unavailable'
   | 'breaking'
   | 'lost-auth-coverage'
+  | 'cache-policy'
   | 'cost-risk'
   | 'operation-invalid'
   | 'stale-manifest';
@@ -40,7 +46,7 @@ export interface Finding {
   readonly line?: number;
   /** Operation name, for findings about `operations/`. */
   readonly operation?: string;
-  /** True when the finding would be an error but was explicitly allowed (`--allow-breaking`, `--allow-auth-change`). */
+  /** True when the finding would be an error but was explicitly allowed (`--allow-breaking`, `--allow-auth-change`, `--allow-cache-change`, `--allow-cost-change`). */
   readonly allowed?: boolean;
 }
 
@@ -62,6 +68,7 @@ const KIND_TITLES: Record<FindingKind, string> = {
   'base-unavailable': 'Base comparison skipped',
   breaking: 'Breaking changes',
   'lost-auth-coverage': 'Lost auth coverage',
+  'cache-policy': 'Cache policy changes',
   'cost-risk': 'Cost risks',
   'operation-invalid': 'Operations that no longer validate',
   'stale-manifest': 'Persisted-operations manifest out of date',
@@ -92,6 +99,10 @@ export function formatReport(report: CheckReport): string {
     lines.push('Breaking changes were explicitly allowed with --allow-breaking.');
   if (report.findings.some((f) => f.allowed && f.kind === 'lost-auth-coverage'))
     lines.push('Weaker auth requirements were explicitly allowed with --allow-auth-change.');
+  if (report.findings.some((f) => f.allowed && f.kind === 'cache-policy'))
+    lines.push('Cache policies made shareable were explicitly allowed with --allow-cache-change.');
+  if (report.findings.some((f) => f.allowed && f.kind === 'cost-risk'))
+    lines.push('Weaker @listSize annotations were explicitly allowed with --allow-cost-change.');
   const errors = report.findings.filter((f) => f.severity === 'error').length;
   const warnings = report.findings.length - errors;
   lines.push(

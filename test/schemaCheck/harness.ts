@@ -5,7 +5,12 @@ import path from 'node:path';
 import { checkSchema, type CheckOptions, type CheckReport } from '../../src/schemaCheck/check.js';
 import { compose, readSubgraphConfig } from '../../src/schemaCheck/compose.js';
 
-const FIXTURE = path.join(import.meta.dirname, 'fixtures/project');
+/**
+ * `project`: two small subgraphs; `gateway`: the repository's three subgraph schemas (cache hints,
+ * auth, `@listSize`) with a few of its screens.
+ */
+export type Fixture = 'project' | 'gateway';
+const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const REPO = path.resolve(import.meta.dirname, '../..');
 const temporary: string[] = [];
 /** The environment without GIT_* variables (set inside git hooks), so temp repos stay separate. */
@@ -16,10 +21,13 @@ export class Project {
   private constructor(readonly root: string) {}
 
   /** Fixture copied, composed (`npm run compose`) and, unless `git: false`, committed as HEAD. */
-  static create({ git = true } = {}): Project {
+  static create({
+    git = true,
+    fixture = 'project',
+  }: { git?: boolean; fixture?: Fixture } = {}): Project {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-check-'));
     temporary.push(root);
-    fs.cpSync(FIXTURE, root, { recursive: true });
+    fs.cpSync(path.join(FIXTURES, fixture), root, { recursive: true });
     const project = new Project(root);
     project.compose();
     if (git) {
@@ -52,6 +60,13 @@ export class Project {
   /** `edit` of `subgraphs/<name>/schema.graphql`. */
   schema(subgraph: string, from: string, to: string): this {
     return this.edit(`subgraphs/${subgraph}/schema.graphql`, from, to);
+  }
+
+  /** Composes and commits the current state: the base of the next check. */
+  commit(message = 'base'): this {
+    this.compose().git('add', '.');
+    this.git('commit', '--quiet', '-m', message);
+    return this;
   }
 
   write(file: string, text: string): this {
