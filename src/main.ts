@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   // Tracing is process-wide, so it starts here, before the gateway, only when configured.
   const tracing = await startTracing(config.tracing);
   const gateway = createGateway(config, { log });
-  const { url } = await gateway.start();
-  log.info({ url }, 'gateway ready');
+  const { url, metricsUrl } = await gateway.start();
+  log.info({ url, metricsUrl }, 'gateway ready');
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -3,14 +3,12 @@ import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
+import { createOperationLabels } from './operationLabels.js';
 
 /** Tells whether a request's overall deadline passed (its client already got a 504). */
 export interface DeadlineState {
   expired(context: GatewayContext): boolean;
 }
-
-/** Operation names become metric labels only up to this many distinct names; the rest are `other`. */
-const MAX_OPERATION_LABELS = 200;
 
 /**
  * Codes become metric labels only when the gateway defines them: a subgraph's errors pass through
@@ -57,15 +55,11 @@ export function recordRefusal(metrics: GatewayMetrics, log: Logger, refusal: Ref
 export function requestLogPlugin(
   metrics: GatewayMetrics,
   deadlines?: DeadlineState,
+  /** Operation names labelled from their first request (the persisted manifest's). */
+  known?: (name: string) => boolean,
 ): ApolloServerPlugin<GatewayContext> {
-  const seen = new Set<string>();
-  const label = (name: string | null | undefined): string => {
-    if (!name) return 'anonymous';
-    if (seen.has(name)) return name;
-    if (seen.size >= MAX_OPERATION_LABELS || !/^[A-Za-z_]\w{0,63}$/.test(name)) return 'other';
-    seen.add(name);
-    return name;
-  };
+  // Bounded labels: junk names cannot take the slots of real operations (see operationLabels.ts).
+  const label = createOperationLabels({ known });
   return {
     requestDidStart() {
       const started = process.hrtime.bigint();

@@ -60,12 +60,19 @@ export function composeFor(urls: Readonly<Record<SubgraphName, string>>): string
   return result.supergraphSdl;
 }
 
+/** The text of the gateway's `/metrics`, read on its metrics listener (`METRICS_PORT`). */
+export async function scrapeMetrics(stack: Pick<Stack, 'gateway'>): Promise<string> {
+  const url = stack.gateway.metricsUrl;
+  if (!url) throw new Error('the gateway has no metrics listener');
+  return (await fetch(url)).text();
+}
+
 /**
  * The value of one series on the gateway's `/metrics` (its line starts with `series`, e.g.
  * `gateway_query_plan_cache_total{outcome="hit"}`); 0 while the series has no sample yet.
  */
-export async function metric(stack: Pick<Stack, 'url'>, series: string): Promise<number> {
-  const text = await (await fetch(stack.url.replace(/\/graphql$/, '/metrics'))).text();
+export async function metric(stack: Pick<Stack, 'gateway'>, series: string): Promise<number> {
+  const text = await scrapeMetrics(stack);
   const line = text.split('\n').find((l) => l.startsWith(series));
   return line ? Number(line.split(' ').pop()) : 0;
 }
@@ -106,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     SUPERGRAPH_PATH: supergraphPath,
     LOG_LEVEL: 'silent',
     DEV_KEYS_DIR: path.join(root, '.dev-keys'),

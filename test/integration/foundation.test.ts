@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { OPERATION_LABEL_MIN_COUNT } from '../../src/observability/operationLabels.js';
+import { scrapeMetrics, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -141,11 +142,12 @@ describe('operational endpoints', () => {
   });
 
   it('exposes request and subgraph metrics', async () => {
-    await stack.query('query Catalogue { products(first: 2) { name } }', {
-      operationName: 'Catalogue',
-    });
-    const base = stack.url.replace(/\/graphql$/, '');
-    const text = await (await fetch(`${base}/metrics`)).text();
+    // An operation name gets its own label once it has been seen a few times.
+    for (let i = 0; i < OPERATION_LABEL_MIN_COUNT; i += 1)
+      await stack.query('query Catalogue { products(first: 2) { name } }', {
+        operationName: 'Catalogue',
+      });
+    const text = await scrapeMetrics(stack);
     expect(text).toMatch(/gateway_requests_total\{operation="Catalogue",code="OK"\} \d+/);
     expect(text).toMatch(/gateway_subgraph_requests_total\{subgraph="product",outcome="ok"\} \d+/);
     expect(text).toContain('gateway_request_duration_seconds_bucket');

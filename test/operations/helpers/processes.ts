@@ -154,6 +154,7 @@ export function testEnv(supergraphPath: string): Record<string, string> {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     SUPERGRAPH_PATH: supergraphPath,
     LOG_LEVEL: 'silent',
     DEV_KEYS_DIR: path.join(root, '.dev-keys'),
@@ -185,7 +186,14 @@ export interface GatewayProcess {
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
