@@ -19,7 +19,12 @@ import { DEV_AUDIENCE, DEV_ISSUER, publicKeyFromPem, type DevKeys } from './keys
 /** The verdict on one request's `Authorization` header. */
 export type VerifyOutcome =
   | { readonly ok: true; readonly principal: Principal | null }
-  | { readonly ok: false; readonly reason: 'invalid' | 'unavailable'; readonly detail: string };
+  | {
+      readonly ok: false;
+      /** `oversized`: more scopes than `maxScopes`; `invalid`: anything else wrong with the token. */
+      readonly reason: 'invalid' | 'unavailable' | 'oversized';
+      readonly detail: string;
+    };
 
 /** Verifies client tokens. The only user of `jose` for client tokens. */
 export interface TokenVerifier {
@@ -38,6 +43,8 @@ export interface VerifierOptions {
   readonly jwksRetryAfterFailureMs?: number;
   /** Longest accepted token, in bytes; longer ones are refused before any parsing. @default 8192 */
   readonly maxTokenBytes?: number;
+  /** Most scopes a token may carry (`JWT_MAX_SCOPES`); more = refused as oversized. @default 256 */
+  readonly maxScopes?: number;
   /** Largest JWKS document accepted, in bytes. @default 1 MiB */
   readonly maxJwksBytes?: number;
   /**
@@ -77,6 +84,7 @@ export function createTokenVerifier(
     requiredClaims: ['exp'],
   };
   const maxTokenBytes = options.maxTokenBytes ?? 8192;
+  const maxScopes = options.maxScopes ?? 256;
   const cacheMs = options.verifiedCacheMs ?? 60_000;
   // why a cache keyed by the whole token: the same string carries the same signature, so it verifies
   // the same way until it expires; only a key removed from the JWKS is noticed up to cacheMs late.
@@ -104,6 +112,8 @@ export function createTokenVerifier(
           return invalid('not an access token (token_use)');
         if (typeof payload.sub !== 'string' || payload.sub === '') return invalid('no sub');
         const principal = principalOf(payload, payload.sub);
+        if (principal.scopes.size > maxScopes)
+          return { ok: false, reason: 'oversized', detail: `more than ${maxScopes} scopes` };
         if (cacheMs > 0) {
           const expiresAt = (payload.exp! + auth.clockToleranceSec) * 1000;
           verified.set(token, { principal, until: Math.min(Date.now() + cacheMs, expiresAt) });
@@ -124,12 +134,23 @@ function invalid(detail: string): VerifyOutcome {
   return { ok: false, reason: 'invalid', detail };
 }
 
+/** One scope token (RFC 6749 section 3.3): printable ASCII except space, `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * The caller, with its scopes normalised once, so the gateway's checks and the internal tokens
+ * see the same list: a string claim is split on whitespace (RFC 6749 section 3.3, RFC 8693
+ * section 4.2); an array's entries are taken as given, and an entry that is not one scope token
+ * (whitespace inside, quotes, control characters, not a string) is dropped, never split: it would
+ * be one scope here and several wherever the list is joined with spaces.
+ */
 function principalOf(payload: JWTPayload, sub: string): Principal {
   const scopes = new Set<string>();
   for (const claim of ['scope', 'scp', 'scopes']) {
     const value = payload[claim];
     const list = typeof value === 'string' ? value.split(/\s+/) : Array.isArray(value) ? value : [];
-    for (const scope of list) if (typeof scope === 'string' && scope !== '') scopes.add(scope);
+    for (const scope of list)
+      if (typeof scope === 'string' && SCOPE_TOKEN.test(scope)) scopes.add(scope);
   }
   return {
     sub,

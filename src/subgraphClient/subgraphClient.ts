@@ -29,9 +29,13 @@ export interface SubgraphClientOptions {
   /** Keep-alive connections in this subgraph's pool. */
   readonly connections: number;
   readonly metrics: GatewayMetrics;
-  /** Extra headers for a request (the internal token); sent after, so over, the trace headers. */
+  /**
+   * Extra headers for a request (the internal token, bound to the fetch's query text, and to a
+   * mutation's variables); sent after, so over, the trace headers.
+   */
   readonly headers?: (
     context: GatewayContext | undefined,
+    request: { query: string; variables?: Record<string, unknown>; mutation: boolean },
   ) => Promise<Record<string, string>> | Record<string, string>;
   /** Retries of a failed query fetch (mutations are never retried). @default 2 */
   readonly maxRetries?: number;
@@ -196,7 +200,11 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { 'x-request-id': context.requestId } : {}),
           ...traceHeaders(context?.headers),
-          ...(await this.options.headers?.(context)),
+          ...(await this.options.headers?.(context, {
+            query: request.query,
+            variables: request.variables,
+            mutation: fetch.shape.mutation,
+          })),
         },
         body: compact?.body ?? body,
         signal,

@@ -15,8 +15,14 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Request headers as a plain record: lower-case names, repeated values joined with `, `. */
 export type HeaderRecord = Readonly<Record<string, string>>;
 
-/** Decides who the caller is; throws (HTTP 401) to refuse the request. */
-export type Authenticate = (headers: HeaderRecord) => Promise<Caller | null>;
+/**
+ * Decides who the caller is from the headers and the request they came with (its query text and
+ * variables, which an internal token is bound to); throws (HTTP 401) to refuse the request.
+ */
+export type Authenticate = (
+  headers: HeaderRecord,
+  request?: { readonly query: string; readonly variables?: unknown },
+) => Promise<Caller | null>;
 
 /** Everything the request handler needs from the server that owns it. */
 export interface HandlerDeps {
@@ -118,7 +124,13 @@ async function handle(
     httpGraphQLRequest,
     // why: authentication runs as Apollo's context factory, so a refusal is formatted like any
     // GraphQL error and its `extensions.http.status` (401) becomes the response status.
-    context: async () => deps.runtime.createContext(await deps.authenticate(headers)),
+    context: async () =>
+      deps.runtime.createContext(
+        await deps.authenticate(headers, {
+          query: typeof params.query === 'string' ? params.query : '',
+          variables: params.variables,
+        }),
+      ),
   });
 
   for (const [name, value] of response.headers) res.setHeader(name, value);

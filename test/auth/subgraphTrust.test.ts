@@ -98,15 +98,20 @@ describe('direct calls to a subgraph', () => {
   });
 
   it('answers a gateway-signed token for this subgraph (the caller comes from the token)', async () => {
-    const { authorization } = await signer.headers('user', caller);
+    // Each token is bound to the query text it was signed for.
+    const read = (query: string) => ({ query, mutation: false });
+    const { authorization } = await signer.headers('user', caller, read(ENTITIES.query));
     const entities = await direct(ENTITIES, authorization);
     expect(entities.status).toBe(200);
     expect(entities.body.data).toEqual({ _entities: [{ id: 'u1', email: expect.any(String) }] });
-    const me = await direct({ query: '{ me { id } }' }, authorization);
+    const me = await direct(
+      { query: '{ me { id } }' },
+      (await signer.headers('user', caller, read('{ me { id } }'))).authorization,
+    );
     expect(me.body.data).toEqual({ me: { id: 'u1' } });
     const anonymous = await direct(
       { query: '{ me { id } }' },
-      (await signer.headers('user', null)).authorization,
+      (await signer.headers('user', null, read('{ me { id } }'))).authorization,
     );
     expect(anonymous.body.data).toEqual({ me: null });
   });

@@ -9,7 +9,10 @@ import {
   type JWTHeaderParameters,
   type JWTPayload,
 } from 'jose';
-import { createInternalTokenSigner } from '../../src/auth/internalToken.js';
+import {
+  createInternalTokenSigner,
+  type InternalTokenRequest,
+} from '../../src/auth/internalToken.js';
 import type { GatewayConfig } from '../../src/config/config.js';
 import type { Principal } from '../../src/context.js';
 import {
@@ -108,14 +111,20 @@ async function sign(
   return jwt.sign(key);
 }
 
-/** The `Authorization` value the gateway would send `subgraph` (development internal key). */
+/**
+ * The `Authorization` value the gateway would send `subgraph` (development internal key) for
+ * `request`, the query (and a mutation's variables) the token is bound to; a subgraph refuses it
+ * for any other request.
+ */
 export async function internalAuthorization(
   subgraph: string,
   principal: Principal | null = null,
+  request: InternalTokenRequest | string = { query: '', mutation: false },
 ): Promise<string> {
+  const bound = typeof request === 'string' ? { query: request, mutation: false } : request;
   const { authorization } = await createInternalTokenSigner(
     loadDevKeys(DEV_KEYS_DIR).internal,
-  ).headers(subgraph, principal);
+  ).headers(subgraph, principal, bound);
   return authorization!;
 }
 
@@ -136,12 +145,12 @@ export function lazyInternalAuth(): {
   let key: InternalPublicKey | undefined;
   const bound = new Map<string, Authenticate>();
   return {
-    authenticate: (subgraph) => (headers) => {
+    authenticate: (subgraph) => (headers, request) => {
       if (!key) throw new Error('lazyInternalAuth: use(config) was not called');
       let authenticate = bound.get(subgraph);
       if (!authenticate)
         bound.set(subgraph, (authenticate = internalAuthenticate(subgraph, [key])));
-      return authenticate(headers);
+      return authenticate(headers, request);
     },
     use(config) {
       const pair = config.auth.internalSigningKey

@@ -402,7 +402,7 @@ describe('npm run subgraph', () => {
       // The subgraph answers only the gateway's internal token (development key).
       headers: {
         'content-type': 'application/json',
-        authorization: await internalAuthorization('product'),
+        authorization: await internalAuthorization('product', null, '{ product(id: "p1") { id } }'),
       },
       body: JSON.stringify({ query: '{ product(id: "p1") { id } }' }),
     });
