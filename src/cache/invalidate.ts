@@ -27,6 +27,19 @@ export interface InvalidateRouteOptions {
 
 type Target = { type: string; id: string } | { type: string } | { subgraph: string };
 
+/**
+ * Largest body accepted, in bytes (UTF-8): the largest sane target is a few hundred bytes.
+ * @default 4096
+ */
+export const MAX_INVALIDATE_BODY_BYTES = 4096;
+/**
+ * Longest entity id accepted, in characters (a compound key is its canonical JSON).
+ * @default 256
+ */
+export const MAX_INVALIDATE_ID_CHARS = 256;
+/** Longest type or subgraph name looked up (both must also exist in the supergraph). @default 128 */
+export const MAX_INVALIDATE_NAME_CHARS = 128;
+
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const answer = (
   status: number,
@@ -113,11 +126,18 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(Buffer.from(sha256(given)), Buffer.from(sha256(expected)));
 }
 
-/** The invalidation target, or a sentence saying what is wrong with the body. */
+/**
+ * The invalidation target, or a sentence saying what is wrong with the body. Bounded: the body, the
+ * id and the names have maximum lengths, the type must be an entity type and the subgraph one of
+ * the supergraph, so nothing unbounded reaches the store or the log; the sentence never repeats
+ * the input.
+ */
 export function parseTarget(
   body: string | undefined,
   model: CacheModel | undefined,
 ): Target | string {
+  if (Buffer.byteLength(body ?? '') > MAX_INVALIDATE_BODY_BYTES)
+    return `The body must be at most ${MAX_INVALIDATE_BODY_BYTES} bytes.`;
   let value: unknown;
   try {
     value = JSON.parse(body ?? '');
@@ -127,18 +147,37 @@ export function parseTarget(
   if (!value || typeof value !== 'object' || Array.isArray(value))
     return 'The body must be a JSON object.';
   const { type, id, subgraph, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length) return `Unknown field(s): ${Object.keys(rest).join(', ')}.`;
+  if (Object.keys(rest).length) return 'Only "type", "id" and "subgraph" are allowed.';
   if (subgraph !== undefined) {
     if (type !== undefined || id !== undefined)
       return 'Give either "subgraph" or "type" (with "id"), not both.';
-    if (typeof subgraph !== 'string' || !model?.subgraphs.has(subgraph))
+    if (!isName(subgraph) || !model?.subgraphs.has(subgraph))
       return '"subgraph" must name a subgraph of the supergraph.';
     return { subgraph };
   }
-  if (typeof type !== 'string' || !model?.keyFields.has(type))
+  if (!isName(type) || !model?.keyFields.has(type))
     return '"type" must name an entity type of the supergraph.';
   if (id === undefined) return { type };
-  if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '')
-    return '"id" must be a non-empty string or number.';
-  return { type, id: String(id) };
+  const text =
+    typeof id === 'string'
+      ? id
+      : typeof id === 'number' && Number.isFinite(id)
+        ? String(id)
+        : undefined;
+  if (
+    text === undefined ||
+    text === '' ||
+    text.length > MAX_INVALIDATE_ID_CHARS ||
+    CONTROL_CHARACTER.test(text)
+  )
+    return `"id" must be a string of 1 to ${MAX_INVALIDATE_ID_CHARS} characters without control characters, or a number.`;
+  return { type, id: text };
+}
+
+// why: a control character in an id is no real key, and would end up in Redis keys and logs.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_INVALIDATE_NAME_CHARS;
 }
