@@ -27,6 +27,8 @@ export function fileApiKeySource(
   const read = (): ApiKeySet => {
     const parsed = parseApiKeys(fs.readFileSync(filePath, 'utf8'), tiers);
     if (!parsed.ok) throw new Error(parsed.reason);
+    for (const warning of parsed.warnings)
+      log.warn({ path: filePath, warning }, 'API key tier unknown; the standard budget applies');
     return parsed.keys;
   };
   let keys: ApiKeySet;

@@ -46,13 +46,14 @@ const entrySchema = z
 const fileSchema = z.array(entrySchema).nullable();
 
 /**
- * Parses the key file. Every tier must be one of `tiers` (RATE_LIMIT_TIERS) and every hash unique;
- * problems are reported at once, so a bad file is refused as a whole.
+ * Parses the key file; problems are reported at once, and a bad file is refused as a whole. A tier
+ * not in `tiers` (RATE_LIMIT_TIERS) is a warning: that key gets the standard budget, as a JWT
+ * whose tier claim names no tier does.
  */
 export function parseApiKeys(
   text: string,
   tiers: ReadonlySet<string>,
-): { ok: true; keys: ApiKeySet } | { ok: false; reason: string } {
+): { ok: true; keys: ApiKeySet; warnings: readonly string[] } | { ok: false; reason: string } {
   let raw: unknown;
   try {
     raw = parse(text);
@@ -67,10 +68,11 @@ export function parseApiKeys(
     };
   const entries = parsed.data ?? [];
   const problems: string[] = [];
+  const warnings: string[] = [];
   const byHash = new Map<string, { digest: Buffer; revoked: boolean; identity: ApiKeyIdentity }>();
   entries.forEach((entry, index) => {
     if (entry.tier !== undefined && !tiers.has(entry.tier))
-      problems.push(`${index}.tier: "${entry.tier}" is not in RATE_LIMIT_TIERS`);
+      warnings.push(`${index}.tier: "${entry.tier}" is not in RATE_LIMIT_TIERS`);
     if (byHash.has(entry.hash)) problems.push(`${index}.hash: listed twice`);
     byHash.set(entry.hash, {
       digest: Buffer.from(entry.hash.slice('sha256:'.length), 'hex'),
@@ -81,6 +83,7 @@ export function parseApiKeys(
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
   return {
     ok: true,
+    warnings,
     keys: {
       size: byHash.size,
       check(key) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
+import { keyPool } from '../helpers/apiKeys.js';
 
 // Cost budgets through HTTP, on the shared test Redis under a unique key prefix. Capacity 30 (small
 // enough to exhaust in three requests), refilled so slowly that no test depends on its speed; the
@@ -12,9 +13,12 @@ const QUERY = '{ products(first: 7) { name seller { name } } }'; // costs 14, ac
 let stack: Stack;
 let issuer: TestIssuer;
 const prefix = uniquePrefix('budgets');
+// API keys name budgets only once issued (API_KEYS_PATH): each caller gets a key of its own.
+const keys = keyPool();
 const env = (extra: Record<string, string> = {}) => ({
   REDIS_URL,
   RATE_LIMIT_KEY_PREFIX: prefix,
+  API_KEYS_PATH: keys.file.path,
   RATE_LIMIT_CAPACITY: '30',
   RATE_LIMIT_REFILL_PER_SECOND: '0.001',
   RATE_LIMIT_TIERS: JSON.stringify({
@@ -33,11 +37,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
+  keys.file.remove();
 });
 
-let callers = 0;
-/** A fresh caller (its own API key, so its own bucket). */
-const caller = () => ({ 'x-api-key': `key-${process.pid}-${++callers}` });
+/** A fresh caller (its own issued API key, so its own bucket). */
+const caller = () => keys.next();
 const headersOf = (response: { headers: Headers }) => ({
   limit: Number(response.headers.get('ratelimit-limit')),
   remaining: Number(response.headers.get('ratelimit-remaining')),

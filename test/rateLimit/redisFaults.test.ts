@@ -7,11 +7,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOwnRedis, uniquePrefix, type OwnRedis } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
+import { keyPool } from '../helpers/apiKeys.js';
 
 const QUERY = '{ products(first: 7) { name seller { name } } }'; // costs 14
 const prefix = uniquePrefix('budget-faults');
-let callers = 0;
-const caller = () => ({ 'x-api-key': `fault-test-${++callers}` });
+// Each caller an issued API key of its own (API_KEYS_PATH), so its own budget.
+const keys = keyPool();
+const caller = () => keys.next();
 
 let redis: OwnRedis;
 let stack: Stack;
@@ -23,12 +25,14 @@ beforeAll(async () => {
       RATE_LIMIT_KEY_PREFIX: prefix,
       RATE_LIMIT_CAPACITY: '30',
       RATE_LIMIT_REFILL_PER_SECOND: '0.001',
+      API_KEYS_PATH: keys.file.path,
     },
   });
 });
 afterAll(async () => {
   await stack?.stop();
   await redis?.stop();
+  keys.file.remove();
 });
 
 const fallbacks = () => metric(stack, 'gateway_redis_fallbacks_total{feature="rateLimit"}');
