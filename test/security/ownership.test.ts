@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/context.js';
 import { startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
-import { devToken, internalAuthorization } from '../helpers/tokens.js';
-import { expectNoLeaks } from './helpers.js';
+import { createTestIssuer, devToken, internalAuthorization } from '../helpers/tokens.js';
+import { expectNoLeaks, productionEnv } from './helpers.js';
 
 const SCOPES = 'read:email read:payments';
 const STAFF = `${SCOPES} read:users:all`;
@@ -211,6 +211,40 @@ describe('object-level authorization through the gateway', () => {
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ user: { email: null } });
     expect(response.body.errors[0].extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+  });
+});
+
+describe('in production (NODE_ENV=production)', () => {
+  it('the FORBIDDEN code and path reach the client unmasked, with no leak', async () => {
+    const idp = await createTestIssuer();
+    const production = await startStack({
+      env: {
+        ...(await productionEnv()),
+        JWT_PUBLIC_KEY: idp.publicKeyPem,
+        JWT_ISSUER: idp.issuer,
+        JWT_AUDIENCE: idp.audience,
+      },
+    });
+    try {
+      const token = await idp.mint({ sub: 'u42', scope: SCOPES });
+      const { status, body } = await production.query(
+        '{ products(first: 2) { id seller { email } } }',
+        { token },
+      );
+      expect(status).toBe(200);
+      expectNoLeaks(production, body);
+      expect(body.data.products).toEqual([
+        { id: 'p1', seller: { email: null } },
+        { id: 'p2', seller: { email: null } },
+      ]);
+      const errors = body.errors as { path: Path; extensions: Record<string, unknown> }[];
+      expect(errors.map((e) => [e.path, e.extensions.code])).toEqual([
+        [['products', 0, 'seller', 'email'], 'FORBIDDEN'],
+        [['products', 1, 'seller', 'email'], 'FORBIDDEN'],
+      ]);
+    } finally {
+      await production.stop();
+    }
   });
 });
 
