@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { print, type GraphQLSchema } from 'graphql';
+import { getVariableValues, print, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { AdmissionRequest, AdmissionStep } from '../admission.js';
 import { ErrorCode, GatewayError } from '../errors.js';
@@ -49,6 +49,9 @@ export function createAuthorizeStep(options: AuthorizeStepOptions): AdmissionSte
   return {
     name: 'authorize',
     admit(request) {
+      // why first: filtering may drop a variable's only use (`@include(if: $s)` on a removed
+      // field); execution then never coerces it. Variables answer to the client's document.
+      rejectInvalidVariables(request);
       const rules = rulesFor(request);
       if (rules.empty) return;
       const grants = rules.grantsFor(request.context.principal, options.policies);
@@ -95,6 +98,22 @@ export function createAuthorizeStep(options: AuthorizeStepOptions): AdmissionSte
       }
     },
   };
+}
+
+/**
+ * Coerces the request's variables against the client's operation, as execution would: a value
+ * that does not fit its declared type is the client's 400 `BAD_USER_INPUT`, whatever filtering
+ * later removes.
+ */
+function rejectInvalidVariables(request: AdmissionRequest): void {
+  const definitions = request.operation.variableDefinitions;
+  if (!definitions?.length) return;
+  const coerced = getVariableValues(request.schema, definitions, request.variables, {
+    maxErrors: 1,
+  });
+  if (!coerced.errors) return;
+  const error = coerced.errors[0]!;
+  throw new GatewayError(ErrorCode.BAD_USER_INPUT, error.message, { status: 400 });
 }
 
 /** Reject mode: refuses the request if any removed selection would have run. */

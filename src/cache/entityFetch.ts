@@ -145,11 +145,11 @@ export async function fetchEntities(
     );
     const answers = (response.data as Record<string, unknown> | null | undefined)?._entities;
     errors = response.errors && [...response.errors];
+    const originals = sent.map((i) =>
+      deduped.indexOf.flatMap((u, position) => (u === i ? [position] : [])),
+    );
     if (Array.isArray(answers) && answers.length === sent.length) {
       for (const [j, i] of sent.entries()) fetched[i] = objectOrNull(answers[j]);
-      const originals = sent.map((i) =>
-        deduped.indexOf.flatMap((u, position) => (u === i ? [position] : [])),
-      );
       if (errors) errors = remapEntityErrors(errors, originals);
       if (batch.ok)
         await store(
@@ -169,7 +169,15 @@ export async function fetchEntities(
         },
       ];
     } else {
-      errors = errors.map(({ path: _path, ...rest }) => rest); // paths into a list we cannot match
+      // A failed fetch (the subgraph client's answer when the subgraph is down) names each sent
+      // representation: each becomes the paths of its entities, so the client sees one error per
+      // path it was to fill. Any other path points into a list we cannot match.
+      const sentPath = (path: GraphQLFormattedError['path']) =>
+        path?.[0] === '_entities' && typeof path[1] === 'number' && path[1] < sent.length;
+      errors = remapEntityErrors(
+        errors.map(({ path, ...rest }) => (sentPath(path) ? { ...rest, path } : rest)),
+        originals,
+      );
     }
   }
 

@@ -2,6 +2,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { dedupeRepresentations, remapEntityErrors } from '../cache/split.js';
 import type { Principal } from '../context.js';
 import type { Failure } from './failure.js';
+import { onAbort } from './onAbort.js';
 
 /**
  * Subgraph fetch deduplication (`SUBGRAPH_DEDUP`), pure apart from the abort signals:
@@ -81,9 +82,9 @@ const ABORTED = Symbol('aborted');
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined) {
   if (!signal) return promise;
   return new Promise<T | typeof ABORTED>((resolve, reject) => {
-    const onAbort = () => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+    // why not addEventListener: every fetch of a request waits on its one deadline signal.
+    const stop = onAbort(signal, () => resolve(ABORTED));
+    void promise.finally(stop).then(resolve, reject);
   });
 }
 
