@@ -60,7 +60,20 @@ export function withServerSpan<T>(
   );
 }
 
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/**
+ * A `traceparent` a subgraph may be given (https://www.w3.org/TR/trace-context/#traceparent-header):
+ * lower-case hex; version `ff` is invalid; trace id and parent id must not be all zeros; version
+ * `00` has exactly four fields, a later version may append more after a `-`.
+ */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?$/;
+
+export function validTraceparent(value: string): boolean {
+  const match = TRACEPARENT.exec(value);
+  if (!match) return false;
+  const [, version, traceId, parentId, rest] = match;
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return false;
+  return !/^0+$/.test(traceId!) && !/^0+$/.test(parentId!);
+}
 
 /**
  * W3C trace-context headers for a subgraph request. With the SDK running, they name the active
@@ -74,7 +87,7 @@ export function traceHeaders(
   propagation.inject(context.active(), carrier);
   if (carrier.traceparent) return carrier;
   const traceparent = incoming?.traceparent;
-  if (!traceparent || !TRACEPARENT.test(traceparent)) return carrier;
+  if (!traceparent || traceparent.length > 512 || !validTraceparent(traceparent)) return carrier;
   const tracestate = incoming.tracestate;
   return tracestate && tracestate.length <= 512 ? { traceparent, tracestate } : { traceparent };
 }
