@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { addressBudget } from '../../src/rateLimit/caller.js';
 import { redisAvailable, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
 
@@ -94,6 +95,24 @@ describe.skipIf(!hasRedis)('the identity of an anonymous caller', () => {
     expect(remaining(claimed)).toBe(18);
   });
 
+  it('of an IPv6 client is its /64: rotating the low 64 bits opens no new budget', async () => {
+    const stack = await gateway({ TRUST_PROXY: 'true' });
+    const seen: number[] = [];
+    for (const client of [
+      '2001:db8:0:113::1',
+      '2001:db8:0:113:dead:beef:0:1',
+      '2001:0db8:0000:0113:ffff:ffff:ffff:ffff',
+    ]) {
+      const forwarded = `${randomIp()}, ${client}`;
+      seen.push(remaining(await stack.query(CHEAP, { headers: { 'x-forwarded-for': forwarded } })));
+    }
+    expect(seen).toEqual([27, 24, 21]);
+    const neighbour = await stack.query(CHEAP, {
+      headers: { 'x-forwarded-for': '2001:db8:0:114::1' },
+    });
+    expect(remaining(neighbour)).toBe(27);
+  });
+
   it('without TRUST_PROXY is the socket address, whatever X-Forwarded-For says', async () => {
     const stack = await gateway();
     const first = await stack.query(CHEAP, { headers: { 'x-forwarded-for': randomIp() } });
@@ -118,5 +137,19 @@ describe('TRUST_PROXY', () => {
   it.each(['maybe', '10.0.0.0/33', '300.1.1.1', '-1'])('refuses %j, naming the variable', (v) => {
     expect(() => loadConfig({ TRUST_PROXY: v })).toThrow(ConfigError);
     expect(() => loadConfig({ TRUST_PROXY: v })).toThrow(/TRUST_PROXY/);
+  });
+});
+
+describe('addressBudget', () => {
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    ['2001:db8:0:113::1', '2001:db8:0:113::/64'],
+    ['2001:0db8:0000:0113:dead:beef:0:1', '2001:db8:0:113::/64'],
+    ['2001:DB8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['unknown', 'unknown'],
+  ])('%s spends the budget of %s', (address, budget) => {
+    expect(addressBudget(address)).toBe(budget);
   });
 });
