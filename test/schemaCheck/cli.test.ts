@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/schemaCheck/check.js';
 import { cleanUp, Project } from './harness.js';
 
 afterAll(cleanUp);
+// why: creating a project is synchronous work (composition, git); a turn of the event loop between
+// tests lets the worker read vitest's RPC replies before they time out.
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 const KINDS = [
   'composition',
@@ -13,6 +16,7 @@ const KINDS = [
   'base-unavailable',
   'breaking',
   'lost-auth-coverage',
+  'cache-policy',
   'cost-risk',
   'operation-invalid',
 ];
@@ -49,7 +53,8 @@ const FIXTURE_USER_SCHEMA = path.join(
 const removeStatus = (p: Project) =>
   p.schema('product', '  status: ProductStatus!\n', '').compose();
 
-describe('npm run check:schema (the CLI as a process)', () => {
+// why: each case starts real processes (tsx, composition, git) on a shared, busy machine.
+describe('npm run check:schema (the CLI as a process)', { timeout: 120_000 }, () => {
   it('exits 0 on an unchanged project', async () => {
     const result = await Project.create().cli();
     expect(result.code).toBe(0);
@@ -116,6 +121,60 @@ describe('npm run check:schema (the CLI as a process)', () => {
         }),
       ]);
     }
+  });
+
+  it('exits 1 naming the field and its old and new cache policy; 0 with --allow-cache-change', async () => {
+    const project = Project.create({ fixture: 'gateway' })
+      .schema('user', '@cacheControl(maxAge: 30, scope: PRIVATE)', '@cacheControl(maxAge: 30)')
+      .compose();
+    const [failed, allowed] = await Promise.all([
+      project.cli(),
+      project.cli('--json', '--allow-cache-change'),
+    ]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('Cache policy changes (1):');
+    expect(failed.stdout).toContain(
+      'Query.me: cache policy PRIVATE maxAge 30s → PUBLIC maxAge 30s',
+    );
+    expect(allowed.code).toBe(0);
+    expect(report(allowed.stdout).findings).toEqual([
+      expect.objectContaining({ kind: 'cache-policy', severity: 'warning', allowed: true }),
+    ]);
+  });
+
+  it('exits 1 naming the new path to protected data and the weakest old one', async () => {
+    const project = Project.create({ fixture: 'gateway' })
+      .schema(
+        'payment',
+        'type Mutation {',
+        'type Query {\n  payment(id: ID!): Payment\n}\n\ntype Mutation {',
+      )
+      .compose();
+    const result = await project.cli();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'Payment needed @authenticated on every path (weakest: Mutation.createPayment -> Payment), ' +
+        'now an anonymous caller reaches it via Query.payment -> Payment',
+    );
+  });
+
+  it('exits 1 on a removed @listSize naming the operations whose estimate changes; 0 with --allow-cost-change', async () => {
+    const project = Project.create({ fixture: 'gateway' })
+      .schema(
+        'product',
+        'String): [Product!]! @listSize(slicingArguments: ["first"])',
+        'String): [Product!]!',
+      )
+      .compose();
+    const [failed, allowed] = await Promise.all([
+      project.cli(),
+      project.cli('--allow-cost-change'),
+    ]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('Query.products: @listSize removed');
+    expect(failed.stdout).toContain('CatalogPage 40 → 20');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('--allow-cost-change');
   });
 
   it.each([

@@ -1,8 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CheckReport, Finding } from '../../src/schemaCheck/check.js';
 import { cleanUp, Project, summary } from './harness.js';
 
 afterAll(cleanUp);
+// why: a check is synchronous work (composition, git) resolved through microtasks only; without a
+// turn of the event loop between tests the worker never reads vitest's RPC replies and they time out.
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 /** The repository's own three subgraphs and screens, committed as the base. */
 const gateway = () => Project.create({ fixture: 'gateway' });
