@@ -15,7 +15,7 @@ import { composeFor } from '../test/helpers/stack.js';
 import { startNode, type BenchProcess } from './processes.js';
 import { WORKLOADS } from './workloads.js';
 
-const PORTS = { product: 5201, user: 5202, payment: 5203, gateway: 5200 };
+const PORTS = { product: 5201, user: 5202, payment: 5203, gateway: 5200, metrics: 5209 };
 const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
 const root = path.resolve(import.meta.dirname, '..');
 const MiB = 1024 * 1024;
@@ -78,6 +78,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       {
         PORT: String(PORTS.gateway),
         HOST: '127.0.0.1',
+        METRICS_PORT: String(PORTS.metrics),
         SUPERGRAPH_PATH: supergraphPath,
         LOG_LEVEL: 'warn',
         NODE_ENV: 'development',
@@ -129,7 +130,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       const sample = {
         minute: (Date.now() - begin) / 60_000,
         rssMiB: rssMiB(gateway),
-        heapMiB: await heapAfterGcMiB(gateway, PORTS.gateway),
+        heapMiB: await heapAfterGcMiB(gateway, PORTS.metrics),
       };
       samples.push(sample);
       failures += result.non2xx + result.errors;
@@ -185,7 +186,7 @@ function rssMiB(process: BenchProcess): number {
 
 /**
  * Heap in use after a full collection: SIGUSR2 makes the gateway collect (see `GC_ON_SIGUSR2`),
- * then `nodejs_heap_size_used_bytes` is read from its own `/metrics`.
+ * then `nodejs_heap_size_used_bytes` is read from its `/metrics` (on its metrics listener).
  */
 async function heapAfterGcMiB(gateway: BenchProcess, port: number): Promise<number> {
   gateway.child.kill('SIGUSR2');
