@@ -191,6 +191,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     gateway: federation.gateway,
     // 1. HTTP: no batching, CSRF prevention (400 for bad variables is the v5 default).
     allowBatchedHttpRequests: false,
+    // why: main.ts drains on SIGTERM/SIGINT itself; Apollo's own handler (on whenever NODE_ENV is
+    // not `test`) would stop the server under the drain and exit before the pools close.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     // 3. Parse and validate: token limit in the parser, recursion guard before validation.
     parseOptions: {

@@ -51,6 +51,9 @@ export function createFederation(options: FederationOptions): Federation {
     );
   const adopt = <T extends object>(dataSource: T): T => execution?.adopt(dataSource) ?? dataSource;
 
+  // why: `@apollo/gateway` sends anonymous usage metrics to Apollo unless this is set when it is
+  // constructed (its only switch); a self-hosted gateway contacts no third party by default.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const apolloGateway = new ApolloGateway({
     logger: log.child({ component: 'apollo-gateway' }),
     supergraphSdl: ({ update }) => {

@@ -18,6 +18,9 @@ import {
   type SubgraphProcess,
 } from './helpers/processes.js';
 import { postGraphQL } from '../helpers/stack.js';
+import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../../src/auth/keys.js';
+
+const DEV_KEYS = path.join(root, '.dev-keys');
 
 const SPLIT = '{ product(id: "p1") { name } user(id: "u1") { name } }';
 
@@ -128,6 +131,67 @@ describe('SIGTERM', { timeout: 90_000 }, () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
+
+/**
+ * The modes users run (vitest's own NODE_ENV=test hid Apollo Server's signal handler, which raced
+ * the drain outside tests): production with explicit keys, the development keys of the repo.
+ */
+async function modeEnv(mode: 'development' | 'production'): Promise<Record<string, string>> {
+  if (mode === 'development') return { NODE_ENV: 'development', DEV_KEYS_DIR: DEV_KEYS };
+  const { client, internal } = loadDevKeys(DEV_KEYS);
+  return {
+    NODE_ENV: 'production',
+    JWT_PUBLIC_KEY: client.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    JWT_ISSUER: DEV_ISSUER,
+    JWT_AUDIENCE: DEV_AUDIENCE,
+    // why the development internal key: the subgraph processes of this file verify with it.
+    INTERNAL_JWT_PRIVATE_KEY: internal.privateKey
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+  };
+}
+
+describe.each(['development', 'production'] as const)(
+  'SIGTERM in %s',
+  { timeout: 90_000 },
+  (mode) => {
+    it('with no traffic exits 0 at once, its pools closed', async () => {
+      const gateway = await spawnGateway({
+        SUPERGRAPH_PATH: supergraphPath,
+        ...(await modeEnv(mode)),
+      });
+      expect((await postGraphQL(gateway.url, { query: SPLIT })).status).toBe(200);
+      const started = Date.now();
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('serves requests during SHUTDOWN_DELAY_MS with /ready 503, lets in-flight ones finish, exits 0', async () => {
+      const gateway = await spawnGateway({
+        SUPERGRAPH_PATH: supergraphPath,
+        SHUTDOWN_DELAY_MS: '3000',
+        ...(await modeEnv(mode)),
+      });
+      user.freeze();
+      try {
+        const inFlight = postGraphQL(gateway.url, { query: SPLIT });
+        gateway.child.kill('SIGTERM');
+        await expect.poll(async () => (await fetch(`${gateway.base}/ready`)).status).toBe(503);
+        const during = await postGraphQL(gateway.url, { query: '{ product(id: "p2") { name } }' });
+        expect(during.status).toBe(200);
+        expect(during.body.data.product.name).toBeTruthy();
+        user.thaw();
+        const { status, body } = await inFlight;
+        expect(status).toBe(200);
+        expect(body.data.user.name).toBeTruthy();
+        expect(await gateway.exited).toEqual({ code: 0, signal: null });
+      } finally {
+        user.thaw();
+      }
+    });
+  },
+);
 
 describe('/ready while draining', { timeout: 90_000 }, () => {
   it('fails readiness during SHUTDOWN_DELAY_MS while still serving, then refuses connections', async () => {
