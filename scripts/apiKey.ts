@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isSeq, parseDocument } from 'yaml';
+import { isSeq, parseDocument, stringify } from 'yaml';
 import { hashApiKey, newApiKey, parseApiKeys } from '../src/auth/apiKeys.js';
 
 function fail(message: string): never {
@@ -49,18 +49,23 @@ if (values.tier !== undefined && tiers && !tiers.has(values.tier))
 
 const target = path.resolve(file);
 const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-const doc = parseDocument(before.trim() ? before : '[]\n');
+const doc = parseDocument(before);
 if (doc.errors.length > 0 || !(doc.contents === null || isSeq(doc.contents)))
   fail(`${target} is not a YAML list of keys; fix it first.`);
 const key = newApiKey();
 const entry: Record<string, unknown> = { name, hash: hashApiKey(key) };
 if (values.tier !== undefined) entry.tier = values.tier;
 entry.created = new Date().toISOString();
-if (doc.contents === null || !before.trim()) doc.contents = doc.createNode([entry]);
-else doc.add(doc.createNode(entry));
-// Block style for a new file, so people can read and edit it.
-if (!before.trim() && isSeq(doc.contents)) doc.contents.flow = false;
-const after = doc.toString();
+let after: string;
+if (isSeq(doc.contents)) {
+  // Keeps the other entries and comments; block style, so people can read and edit it.
+  doc.contents.flow = false;
+  doc.add(entry);
+  after = doc.toString();
+} else {
+  // Empty, or comments only: the list starts here.
+  after = `${before}${before && !before.endsWith('\n') ? '\n' : ''}${stringify([entry])}`;
+}
 // Refuse to write a file the gateway would refuse (it would keep the old keys and ignore this one).
 const check = parseApiKeys(after, tiers ?? new Set());
 if (!check.ok) fail(`the key file would be invalid: ${check.reason}`);
