@@ -69,7 +69,12 @@ beforeAll(async () => {
       new RemoteGraphQLDataSource({
         url,
         async willSendRequest({ request }) {
-          const { authorization } = await signer.headers(name, principal);
+          // Bound to the fetch, as the gateway binds its own (subgraphs refuse anything else).
+          const { authorization } = await signer.headers(name, principal, {
+            query: request.query ?? '',
+            variables: request.variables,
+            mutation: /^\s*mutation\b/.test(request.query ?? ''),
+          });
           if (authorization) request.http?.headers.set('authorization', authorization);
         },
       }),
