@@ -9,11 +9,9 @@ import { scrapeMetrics, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 let port: number;
-let base: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  base = stack.url.replace(/\/graphql$/, '');
   port = Number(new URL(stack.url).port);
 });
 afterAll(async () => {
