@@ -136,7 +136,7 @@ describe('SIGTERM', { timeout: 90_000 }, () => {
  * The modes users run (vitest's own NODE_ENV=test hid Apollo Server's signal handler, which raced
  * the drain outside tests): production with explicit keys, the development keys of the repo.
  */
-async function modeEnv(mode: 'development' | 'production'): Promise<Record<string, string>> {
+function modeEnv(mode: 'development' | 'production'): Record<string, string> {
   if (mode === 'development') return { NODE_ENV: 'development', DEV_KEYS_DIR: DEV_KEYS };
   const { client, internal } = loadDevKeys(DEV_KEYS);
   return {
@@ -158,7 +158,7 @@ describe.each(['development', 'production'] as const)(
     it('with no traffic exits 0 at once, its pools closed', async () => {
       const gateway = await spawnGateway({
         SUPERGRAPH_PATH: supergraphPath,
-        ...(await modeEnv(mode)),
+        ...modeEnv(mode),
       });
       expect((await postGraphQL(gateway.url, { query: SPLIT })).status).toBe(200);
       const started = Date.now();
@@ -171,7 +171,7 @@ describe.each(['development', 'production'] as const)(
       const gateway = await spawnGateway({
         SUPERGRAPH_PATH: supergraphPath,
         SHUTDOWN_DELAY_MS: '3000',
-        ...(await modeEnv(mode)),
+        ...modeEnv(mode),
       });
       user.freeze();
       try {
