@@ -52,7 +52,9 @@ export function findUnguardedPaths(
   };
 
   for (const [type, now] of after.types) {
-    const weaker = check(type, before.types.get(type), now);
+    // A type of the base that no root field reached needed "nobody": any path to it is new.
+    const old = existed.has(type) ? (before.types.get(type) ?? []) : undefined;
+    const weaker = check(type, old, now);
     if (weaker) reportedTypes.set(type, { alternative: weaker, fields: [] });
   }
   const fieldFindings: Finding[] = [];

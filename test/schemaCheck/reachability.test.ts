@@ -1,6 +1,7 @@
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { classifyPolicyChange } from '../../src/schemaCheck/cachePolicy.js';
+import { findUnguardedPaths } from '../../src/schemaCheck/pathCoverage.js';
 import { computeReachability } from '../../src/schemaCheck/reachability.js';
 import { describeRequirement, weakerAlternative } from '../../src/schemaCheck/requirementSet.js';
 import type { AccessRequirement } from '../../src/supergraph/directiveIndex.js';
@@ -70,6 +71,36 @@ describe('computeReachability: the weakest requirement on any path', () => {
     const after = computeReachability(schema, new Map(Object.entries(access)));
     const weaker = weakerAlternative(before.types.get('Payment')!, after.types.get('Payment')!);
     expect(weaker?.path).toEqual(['Mutation.leak']);
+  });
+});
+
+describe('findUnguardedPaths', () => {
+  const view = (sdl: string, access: Record<string, AccessRequirement> = {}) => ({
+    api: buildSchema(sdl),
+    index: { access: new Map(Object.entries(access)) },
+  });
+
+  it('a type no root field reached before is reported once one does', () => {
+    const base = view(`${SDL} type Orphan { id: ID }`);
+    const next = view(
+      `${SDL.replace('type Query {', 'type Query { orphan: Orphan ')} type Orphan { id: ID }`,
+    );
+    const findings = findUnguardedPaths(base, next, new Set(), () => ({}), false);
+    expect(findings.map((f) => [f.coordinate, f.severity])).toEqual([['Orphan', 'error']]);
+    expect(findings[0]?.message).toContain('needed nobody');
+    expect(findings[0]?.message).toContain('via Query.orphan -> Orphan (and with it Orphan.id)');
+  });
+
+  it('coordinates already reported by their own requirement are skipped', () => {
+    const base = view(SDL, { 'User.email': scope('read:email') });
+    const findings = findUnguardedPaths(
+      base,
+      view(SDL),
+      new Set(['User.email']),
+      () => ({}),
+      false,
+    );
+    expect(findings).toEqual([]);
   });
 });
 
