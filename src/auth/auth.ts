@@ -30,8 +30,6 @@ export interface Auth {
     context: GatewayContext | undefined,
     request?: InternalTokenRequest,
   ) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
-  /** Internal tokens signed so far (signing is cached; this stays far below the fetch count). */
-  signedTokens(): number;
 }
 
 export interface AuthOptions {
@@ -120,6 +118,5 @@ export function createAuth(config: GatewayConfig, log: Logger, options: AuthOpti
     }),
     subgraphHeaders: (name) => (context, request) =>
       signer.headers(name, context?.principal ?? null, request),
-    signedTokens: () => signer.signed(),
   };
 }
