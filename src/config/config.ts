@@ -24,6 +24,11 @@ export interface GatewayConfig {
   readonly subgraphUrls: Readonly<Record<string, string>>;
   /** Redis for budgets and cache; absent = in-process stores. */
   readonly redisUrl: string | undefined;
+  /**
+   * Per Redis command, in milliseconds (`REDIS_COMMAND_TIMEOUT_MS`): a slow Redis costs a request
+   * at most this much before the feature degrades (cache bypassed, in-process budget). @default 100
+   */
+  readonly redisCommandTimeoutMs: number;
   /** Log level for pino. @default 'info' */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly auth: AuthConfig;
@@ -242,6 +247,7 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  REDIS_COMMAND_TIMEOUT_MS: int(1, 60_000).default(100),
   LOG_LEVEL: z
     .enum(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -442,6 +448,7 @@ export function loadConfig(
     supergraphPath: path.resolve(cwd, v.SUPERGRAPH_PATH),
     subgraphUrls,
     redisUrl: v.REDIS_URL,
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL,
     auth: {
       jwksUrl: v.JWT_JWKS_URL,

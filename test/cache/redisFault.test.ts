@@ -10,7 +10,7 @@ describe.skipIf(!(await redisAvailable()))('Redis faults only cost speed', () =>
   let stack: CacheStack;
   beforeAll(async () => {
     own = await startOwnRedis();
-    stack = await startCacheStack('fault', { REDIS_URL: own.url });
+    stack = await startCacheStack('fault', { REDIS_URL: own.url, REDIS_COMMAND_TIMEOUT_MS: '100' });
   });
   afterAll(async () => {
     await stack?.stop();

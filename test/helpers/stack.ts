@@ -117,6 +117,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SUPERGRAPH_PATH: supergraphPath,
     LOG_LEVEL: 'silent',
     DEV_KEYS_DIR: path.join(root, '.dev-keys'),
+    // why: on a loaded 2-core machine 100 ms is routinely exceeded, and a silent fallback would
+    // make budget and cache assertions depend on timing; fault tests set the production value.
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
     ...options.env,
   });
   internalAuth.use(config);

@@ -16,7 +16,7 @@ let base: string;
 
 beforeAll(async () => {
   redis = await startOwnRedis();
-  stack = await startStack({ env: { REDIS_URL: redis.url } });
+  stack = await startStack({ env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '100' } });
   base = stack.url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {

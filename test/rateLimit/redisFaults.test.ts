@@ -22,6 +22,7 @@ beforeAll(async () => {
   stack = await startStack({
     env: {
       REDIS_URL: redis.url,
+      REDIS_COMMAND_TIMEOUT_MS: '100',
       RATE_LIMIT_KEY_PREFIX: prefix,
       RATE_LIMIT_CAPACITY: '30',
       RATE_LIMIT_REFILL_PER_SECOND: '0.001',

@@ -23,7 +23,7 @@ beforeAll(async () => {
   redis = await startOwnRedis();
   admin = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   admin.on('error', () => undefined);
-  stack = await startStack({ env: { REDIS_URL: redis.url } });
+  stack = await startStack({ env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '100' } });
 }, 60_000);
 afterAll(async () => {
   admin?.disconnect();
@@ -59,7 +59,7 @@ describe('O. Redis faults', { timeout: 60_000 }, () => {
   it('case 104: Redis down at boot: the gateway starts and serves, the outage counted', async () => {
     const down = await startOwnRedis();
     await down.stop();
-    const gw = await startStack({ env: { REDIS_URL: down.url } });
+    const gw = await startStack({ env: { REDIS_URL: down.url, REDIS_COMMAND_TIMEOUT_MS: '100' } });
     try {
       for (let i = 0; i < 3; i += 1) await expectServed(gw);
       const fallbacks = await gw.gateway.metrics.registry
