@@ -43,8 +43,11 @@ export function findListSizeRegressions(
     if (!existed.has(coordinate)) continue; // new lists: `findUnsizedNewLists`
     const before = base.index.listSize.get(coordinate);
     const after = next.index.listSize.get(coordinate);
-    const changes = hintChanges(before, after, defaultListSize);
-    const defaults = defaultChanges(field(base, coordinate), field(next, coordinate), after);
+    const nextField = field(next, coordinate);
+    const accepts = (name: string) =>
+      nextField?.args.some((a) => a.name === name.split('.')[0]) ?? false;
+    const changes = hintChanges(before, after, defaultListSize, accepts);
+    const defaults = defaultChanges(field(base, coordinate), nextField, after);
     for (const change of [...changes, ...defaults]) {
       const regression = change.code !== 'SLICING_DEFAULT_CHANGED';
       findings.push({
@@ -65,6 +68,7 @@ function hintChanges(
   before: ListSizeHint | undefined,
   after: ListSizeHint | undefined,
   defaultListSize: number,
+  accepts: (argument: string) => boolean,
 ): Change[] {
   if (!before) return [];
   if (!after)
@@ -82,7 +86,11 @@ function hintChanges(
       code: 'ASSUMED_SIZE_LOWERED',
       what: `assumedSize lowered from ${oldSize} to ${newSize}`,
     });
-  const dropped = before.slicingArguments.filter((a) => !after.slicingArguments.includes(a));
+  // An argument removed altogether is a breaking change; one still accepted but no longer sizing
+  // the list lets a client ask for any number of items at the assumed size.
+  const dropped = before.slicingArguments.filter(
+    (a) => !after.slicingArguments.includes(a) && accepts(a),
+  );
   if (dropped.length)
     changes.push({
       code: 'SLICING_ARGUMENT_DROPPED',

@@ -259,6 +259,23 @@ describe('cost-risk: @listSize regressions on existing lists', () => {
     expect(only(report, 'cost-risk').code).toBe('SLICING_NOT_REQUIRED');
   });
 
+  it('a slicing argument that no longer sizes the list, though still accepted', async () => {
+    const project = gateway()
+      .schema(
+        'product',
+        PRODUCTS,
+        PRODUCTS.replace('slicingArguments: ["first"]', 'assumedSize: 50'),
+      )
+      .compose();
+    const report = await project.check();
+    expect(report.ok).toBe(false);
+    expect(of(report, 'cost-risk').map((f) => f.code)).toEqual([
+      'SLICING_ARGUMENT_DROPPED',
+      'SLICING_NOT_REQUIRED',
+    ]);
+    expect(of(report, 'cost-risk')[0]?.message).toContain('CatalogPage 40 → 100');
+  });
+
   it('a slicing default raised 10 → 100 reports each estimate it changes', async () => {
     const project = gateway()
       .schema('product', PRODUCTS, PRODUCTS.replace('first: Int = 10', 'first: Int = 100'))
