@@ -94,7 +94,11 @@ describe('operation labels', () => {
 describe('deployment', () => {
   it('nginx does not expose /metrics and proxies only the GraphQL port', () => {
     const conf = fs.readFileSync(path.join(root, 'deploy', 'nginx.conf'), 'utf8');
-    expect(conf).not.toMatch(/9464/);
+    expect(conf).not.toMatch(/server\s+[^;]*:9464|proxy_pass[^;]*9464/);
+    expect([...conf.matchAll(/^\s*server\s+([\w.-]+:\d+)/gm)].map((m) => m[1])).toEqual([
+      'gateway-1:4000',
+      'gateway-2:4000',
+    ]);
     expect(conf).toMatch(/location\s*=\s*\/metrics\s*\{\s*return 404;\s*\}/);
   });
 
