@@ -183,7 +183,7 @@ describe('introspection is not free', () => {
     // Before: each cost 1 point, all 12 admitted.
     expect(estimated).toBeGreaterThan(100);
     expect(limited?.status).toBe(429);
-    expect(limited?.body.errors[0].extensions.code).toBe('REQUEST_RATE_LIMITED');
+    expect(limited?.body.errors?.[0]?.extensions.code).toBe('REQUEST_RATE_LIMITED');
     expect(admitted).toBeLessThanOrEqual(Math.ceil(CAPACITY / estimated));
   });
 
