@@ -31,7 +31,7 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 };
 const services = compose.services;
 const nginx = read('deploy/nginx.conf');
-const gateways = Object.entries(services).filter(([, s]) => s.command?.includes('src/main.ts'));
+const gateways = Object.entries(services).filter(([, s]) => s.command?.includes('dist/src/main.js'));
 
 /** `${NAME:-default}` → default, as Compose resolves it with NAME unset. */
 const resolve = (value: string | number) =>
@@ -69,7 +69,7 @@ describe('docker-compose.yml', () => {
   it('has redis, the three subgraphs, two gateway replicas and a load balancer', () => {
     expect(services.redis?.image).toMatch(/^redis:/);
     for (const name of SUBGRAPH_NAMES)
-      expect(services[name]?.command?.slice(-2)).toEqual(['subgraphs/main.ts', name]);
+      expect(services[name]?.command?.slice(-2)).toEqual(['dist/subgraphs/main.js', name]);
     expect(gateways.length).toBe(2);
     expect(services.lb?.image).toMatch(/^nginx:/);
   });
@@ -153,10 +153,15 @@ describe('deploy/nginx.conf', () => {
 describe('Dockerfile', () => {
   it('runs the gateway on a Node the package supports, as an unprivileged user', () => {
     const dockerfile = read('Dockerfile');
-    const node = Number(/^FROM node:(\d+)/m.exec(dockerfile)?.[1]);
-    expect(node).toBeGreaterThanOrEqual(20);
+    const nodes = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+    // Every stage on a current LTS: 22 or 24 (20 reached end of life in April 2026).
+    expect(nodes.length).toBeGreaterThanOrEqual(2);
+    for (const node of nodes) expect([22, 24]).toContain(node);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^CMD \[.*"src\/main\.ts"\]$/m);
+    // Compiled JavaScript only: no tsx, no TypeScript source at run time.
+    expect(dockerfile).toMatch(/^CMD \[.*"dist\/src\/main\.js"\]$/m);
+    expect(dockerfile).not.toMatch(/tsx/);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^HEALTHCHECK [^]*?\/health/m);
   });
 });
