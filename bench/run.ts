@@ -32,6 +32,9 @@ import { WORKLOADS, type Workload } from './workloads.js';
 // `--soak MINUTES`: the memory soak (bench/soak.ts) instead of the comparison below.
 if (process.argv.includes('--soak'))
   await import('./soak.js').then((soak) => soak.main()).then(() => process.exit(0));
+// `--compression`: what br and gzip cost and save on CatalogDeep (bench/compression.ts).
+if (process.argv.includes('--compression'))
+  await import('./compression.js').then(() => process.exit(0));
 
 const options = parseOptions(process.argv.slice(2));
 const root = path.resolve(import.meta.dirname, '..');
