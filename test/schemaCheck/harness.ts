@@ -13,6 +13,14 @@ export type Fixture = 'project' | 'gateway';
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const REPO = path.resolve(import.meta.dirname, '../..');
 const temporary: string[] = [];
+/** What the `gateway` fixture takes from the repository itself; its own folder adds screens. */
+const GATEWAY_FILES = [
+  'subgraphs/supergraph.yaml',
+  ...['product', 'user', 'payment'].map((name) => `subgraphs/${name}/schema.graphql`),
+  ...['CatalogPage', 'CheckoutScreen', 'PaymentHistory', 'UserProfile'].map(
+    (name) => `operations/${name}.graphql`,
+  ),
+];
 /** The environment without GIT_* variables (set inside git hooks), so temp repos stay separate. */
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
 
@@ -28,6 +36,10 @@ export class Project {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-check-'));
     temporary.push(root);
     fs.cpSync(path.join(FIXTURES, fixture), root, { recursive: true });
+    // why from the repository: a copy of the real schemas would drift from them.
+    if (fixture === 'gateway')
+      for (const file of GATEWAY_FILES)
+        fs.cpSync(path.join(REPO, file), path.join(root, file), { recursive: true });
     const project = new Project(root);
     project.compose();
     if (git) {
