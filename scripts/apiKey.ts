@@ -9,26 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSeq, parseDocument, stringify } from 'yaml';
 import { hashApiKey, newApiKey, parseApiKeys } from '../src/auth/apiKeys.js';
+import { cliFail, parseCliOptions } from './cliOptions.js';
 
-function fail(message: string): never {
-  process.stderr.write(`api-key: ${message}\n`);
-  process.exit(1);
-}
+const fail: (message: string) => never = (message) => cliFail('api-key', message);
 
 const usage = 'usage: npm run api-key -- --name NAME [--tier TIER] [--file PATH]';
-function parseOptions(argv: readonly string[]): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--(name|tier|file)(?:=(.*))?$/s.exec(argv[i]!);
-    if (!match) fail(`unknown argument "${argv[i]}".\n${usage}`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) fail(`--${match[1]} needs a value.\n${usage}`);
-    values[match[1]!] = value;
-  }
-  return values;
-}
 
-const values = parseOptions(process.argv.slice(2));
+const values = parseCliOptions('api-key', process.argv.slice(2), ['name', 'tier', 'file'], usage);
 const name = values.name?.trim();
 if (!name) fail(`--name is required.\n${usage}`);
 if (!/^[\w.@:/-]{1,200}$/.test(name))

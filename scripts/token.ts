@@ -7,26 +7,12 @@
 import path from 'node:path';
 import { signDevToken } from '../src/auth/devToken.js';
 import { loadDevKeys } from '../src/auth/keys.js';
+import { cliFail, parseCliOptions } from './cliOptions.js';
 
-function fail(message: string): never {
-  process.stderr.write(`token: ${message}\n`);
-  process.exit(1);
-}
+const fail: (message: string) => never = (message) => cliFail('token', message);
 
 const usage = 'usage: npm run token -- --sub ID [--scopes "a b"] [--ttl SECONDS]';
-/** `--name value` or `--name=value`; values may start with `-` (a negative `--ttl`). */
-function parseOptions(argv: readonly string[]): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--(sub|scopes|ttl)(?:=(.*))?$/s.exec(argv[i]!);
-    if (!match) fail(`unknown argument "${argv[i]}".\n${usage}`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) fail(`--${match[1]} needs a value.\n${usage}`);
-    values[match[1]!] = value;
-  }
-  return values;
-}
-const values = parseOptions(process.argv.slice(2));
+const values = parseCliOptions('token', process.argv.slice(2), ['sub', 'scopes', 'ttl'], usage);
 if (process.env.NODE_ENV === 'production')
   fail('the development key is not for production; get tokens from your identity provider.');
 if (!values.sub) fail(`--sub is required.\n${usage}`);
