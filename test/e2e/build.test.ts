@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../../src/auth/keys.js';
+import { loadDevKeys } from '../../src/auth/keys.js';
 import { composeFor, postGraphQL } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
-import { freePort, root } from '../operations/helpers/processes.js';
+import { freePort, productionKeysEnv, root } from '../operations/helpers/processes.js';
 
 const CHECKOUT = `query CheckoutScreen {
   me { name email payments(first: 5) { amount status product { name price } } }
@@ -53,7 +53,7 @@ beforeAll(async () => {
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
   expect(build.status, build.stdout + build.stderr).toBe(0);
 
-  const { client, internal } = loadDevKeys(path.join(root, '.dev-keys'));
+  const { internal } = loadDevKeys(path.join(root, '.dev-keys'));
   const internalPublic = internal.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const ports = { product: await freePort(), user: await freePort(), payment: await freePort() };
   const urls = {
@@ -88,12 +88,7 @@ beforeAll(async () => {
       PORT: String(gatewayPort),
       METRICS_PORT: '0',
       SUPERGRAPH_PATH: supergraphPath,
-      JWT_PUBLIC_KEY: client.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      JWT_ISSUER: DEV_ISSUER,
-      JWT_AUDIENCE: DEV_AUDIENCE,
-      INTERNAL_JWT_PRIVATE_KEY: internal.privateKey
-        .export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
+      ...productionKeysEnv(),
     },
     `http://127.0.0.1:${gatewayPort}/ready`,
   );

@@ -14,11 +14,11 @@ import {
   spawnGateway,
   spawnSubgraph,
   startGatewayOn,
+  productionKeysEnv,
   writeSupergraph,
   type SubgraphProcess,
 } from './helpers/processes.js';
 import { postGraphQL } from '../helpers/stack.js';
-import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../../src/auth/keys.js';
 
 const DEV_KEYS = path.join(root, '.dev-keys');
 
@@ -138,17 +138,7 @@ describe('SIGTERM', { timeout: 90_000 }, () => {
  */
 function modeEnv(mode: 'development' | 'production'): Record<string, string> {
   if (mode === 'development') return { NODE_ENV: 'development', DEV_KEYS_DIR: DEV_KEYS };
-  const { client, internal } = loadDevKeys(DEV_KEYS);
-  return {
-    NODE_ENV: 'production',
-    JWT_PUBLIC_KEY: client.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    JWT_ISSUER: DEV_ISSUER,
-    JWT_AUDIENCE: DEV_AUDIENCE,
-    // why the development internal key: the subgraph processes of this file verify with it.
-    INTERNAL_JWT_PRIVATE_KEY: internal.privateKey
-      .export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
-  };
+  return { NODE_ENV: 'production', ...productionKeysEnv() };
 }
 
 describe.each(['development', 'production'] as const)(

@@ -14,6 +14,7 @@ import {
   type QueryOptions,
 } from '../../helpers/stack.js';
 import type { SubgraphName } from '../../../subgraphs/shared/names.js';
+import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../../../src/auth/keys.js';
 
 export const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -211,4 +212,21 @@ export function writeSupergraph(urls: Readonly<Record<SubgraphName, string>>): s
   const file = path.join(dir, 'supergraph.graphql');
   fs.writeFileSync(file, composeFor(urls));
   return file;
+}
+
+/**
+ * Production key variables that the processes of the repository's development keys accept: the
+ * client key's public half verifies `npm run token`'s tokens, the internal key signs what the
+ * subgraph processes (on the development keys) verify.
+ */
+export function productionKeysEnv(): Record<string, string> {
+  const { client, internal } = loadDevKeys(path.join(root, '.dev-keys'));
+  return {
+    JWT_PUBLIC_KEY: client.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    JWT_ISSUER: DEV_ISSUER,
+    JWT_AUDIENCE: DEV_AUDIENCE,
+    INTERNAL_JWT_PRIVATE_KEY: internal.privateKey
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+  };
 }
