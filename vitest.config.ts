@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { PROCESS_TESTS } from './test/tiers.js';
 
 export default defineConfig({
   // why: Vite resolves `graphql` to its ESM build (`module` field) for source files while Node (and
@@ -6,10 +7,17 @@ export default defineConfig({
   // graphql's `instanceof` checks throw. Resolve it the way Node does, as production runs it.
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests start real servers on free ports; files run in parallel processes.
     pool: 'forks',
+    // Two tiers (test/tiers.ts): `vitest run` runs both, `vitest run --project fast` the first.
+    projects: [
+      {
+        extends: true,
+        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...PROCESS_TESTS] },
+      },
+      { extends: true, test: { name: 'processes', include: [...PROCESS_TESTS] } },
+    ],
   },
 });

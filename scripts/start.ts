@@ -1,19 +1,18 @@
 /**
  * `npm start`: the whole stack on embedded defaults (three subgraphs and the gateway, in-process
  * stores, development keys), in one terminal with readable logs. Ctrl-C stops everything.
- * `--ports GATEWAY,PRODUCT,USER,PAYMENT` moves the stack (default 4000,4001,4002,4003).
+ * `--ports GATEWAY,PRODUCT,USER,PAYMENT` moves the stack (default 4000,4001,4002,4003); without it,
+ * `PORT` moves the gateway alone.
  */
 import concurrently from 'concurrently';
+import { stackPorts } from './stackPorts.js';
 
-const flag = process.argv.indexOf('--ports');
-const ports = (flag >= 0 ? (process.argv[flag + 1] ?? '') : '4000,4001,4002,4003')
-  .split(',')
-  .map(Number);
-if (ports.length !== 4 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-  console.error('start: --ports takes four ports: GATEWAY,PRODUCT,USER,PAYMENT');
+const parsed = stackPorts(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(`start: ${parsed.reason}`);
   process.exit(2);
 }
-const [gateway, product, user, payment] = ports as [number, number, number, number];
+const { gateway, product, user, payment } = parsed.ports;
 const pretty = process.stdout.isTTY
   ? '| pino-pretty --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname,service --singleLine'
   : '';

@@ -392,6 +392,15 @@ const schema = z.object({
 });
 
 /**
+ * Every variable the gateway reads, by name (the schema's keys), besides `SUBGRAPH_<NAME>_URL`
+ * (see `SUBGRAPH_URL_VARIABLE`). Tests check docker-compose.yml and the README against it.
+ */
+export const GATEWAY_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
+/** `SUBGRAPH_<NAME>_URL`: overrides the supergraph's URL for subgraph NAME (upper case). */
+export const SUBGRAPH_URL_VARIABLE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+
+/**
  * Reads the gateway's variables once at start-up. Every problem is reported at once, one line per
  * variable, so an operator fixes them in one go.
  */
@@ -407,7 +416,7 @@ export function loadConfig(
   const problems: string[] = [];
   const subgraphUrls: Record<string, string> = {};
   for (const [key, value] of Object.entries(present)) {
-    const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
+    const match = SUBGRAPH_URL_VARIABLE.exec(key);
     if (!match?.[1] || value === undefined) continue;
     if (url.safeParse(value).success) subgraphUrls[match[1].toLowerCase()] = value;
     else problems.push(`${key} must be a URL such as http://host:port/graphql (got "${value}")`);

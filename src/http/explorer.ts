@@ -81,7 +81,7 @@ export function createExplorer(options: ExplorerOptions = {}): ExplorerHandler {
       send(res, 200, CONTENT_TYPES[path.extname(name)]!, content, 'public, max-age=3600');
       return true;
     }
-    if (pathname !== '/graphql' || !prefersHtml(req.headers.accept)) return false;
+    if (!isBrowserVisit(req)) return false;
     const headers = options.defaultHeaders?.() ?? Promise.resolve({});
     headers
       // why no headers on failure: the page still works, the user pastes a token.
@@ -96,7 +96,17 @@ export function createExplorer(options: ExplorerOptions = {}): ExplorerHandler {
   };
 }
 
-/** A browser navigating to `/graphql` asks for HTML first; GraphQL clients ask for JSON. */
+/**
+ * A browser navigating to `/graphql`: a GET or HEAD asking for HTML before JSON. GraphQL clients
+ * ask for JSON (or nothing) and never match.
+ */
+export function isBrowserVisit(req: IncomingMessage): boolean {
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return (req.url ?? '/').split('?', 1)[0] === '/graphql' && prefersHtml(req.headers.accept);
+}
+
+/** A browser asks for HTML first; GraphQL clients ask for JSON. */
 function prefersHtml(accept: string | undefined): boolean {
   if (!accept) return false;
   const types = accept.split(',').map((t) => t.split(';', 1)[0]!.trim().toLowerCase());

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type GatewayConfig } from '../../src/config/config.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { compose } from '../../src/schemaCheck/compose.js';
@@ -46,6 +46,8 @@ export interface StackOptions {
   /** Gateway variables on top of the test defaults. */
   readonly env?: Record<string, string>;
   readonly subgraph?: StartSubgraphOptions;
+  /** The gateway's logger; default silent (`TEST_LOG_LEVEL` overrides). */
+  readonly log?: Logger;
 }
 
 /** Composes the real subgraph SDL with the given routing URLs. */
@@ -124,7 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   internalAuth.use(config);
   const gateway = createGateway(config, {
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    log: options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const { url } = await gateway.start();
 

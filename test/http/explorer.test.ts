@@ -2,8 +2,9 @@
  * The explorer over HTTP: served to browsers on `GET /graphql` outside production, its files from
  * the gateway itself (no CDN), off in production unless EXPLORER=on; GraphQL clients are unaffected.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { metric, startStack, type Stack } from '../helpers/stack.js';
 import { productionEnv } from '../security/helpers.js';
 
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -73,6 +74,35 @@ describe('production', () => {
       expect(page).not.toContain('Bearer');
     } finally {
       await on.stop();
+    }
+  });
+
+  it('answers a browser visit with the explorer off as a page not served, never a refusal', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const stack = await startStack({ env: await productionEnv(), log });
+    try {
+      const refusedBefore = await metric(
+        stack,
+        'gateway_requests_total{operation="none",code="BAD_REQUEST"}',
+      );
+      const res = await fetch(stack.url, { headers: { accept: HTML } });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('vary')).toMatch(/accept/i);
+      const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe('NOT_FOUND');
+      expect(lines.filter((line) => line.includes('request refused'))).toEqual([]);
+      expect(
+        await metric(stack, 'gateway_requests_total{operation="none",code="BAD_REQUEST"}'),
+      ).toBe(refusedBefore);
+      // A GraphQL client asking for JSON is answered as before.
+      const json = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+      });
+      expect(await json.json()).toMatchObject({ data: { __typename: 'Query' } });
+    } finally {
+      await stack.stop();
     }
   });
 });
