@@ -174,7 +174,7 @@ const pingNode = (port: number) =>
 const clusterInfo = (port: number) =>
   withNode(port, async (r) => String(await r.cluster('INFO'))).catch(() => '');
 const nodeRole = (port: number) =>
-  withNode(port, async (r) => String(((await r.role()))[0])).catch(() => 'down');
+  withNode(port, async (r) => String((await r.role())[0])).catch(() => 'down');
 
 async function waitFor(
   check: () => Promise<boolean>,
