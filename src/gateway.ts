@@ -87,9 +87,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const metrics = deps.metrics ?? createMetrics();
   const source = deps.supergraphSource ?? fileSupergraphSource(config.supergraphPath, log);
   // Shared state across gateway instances (budgets, cache) lives in Redis when configured.
-  const redis = config.redisUrl
-    ? createRedis({ url: config.redisUrl, log, commandTimeoutMs: config.redisCommandTimeoutMs })
-    : undefined;
+  // One node (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`); every user takes either.
+  const redis =
+    config.redisUrl || config.redisClusterNodes
+      ? createRedis({
+          url: config.redisUrl,
+          clusterNodes: config.redisClusterNodes,
+          log,
+          commandTimeoutMs: config.redisCommandTimeoutMs,
+        })
+      : undefined;
 
   // 7. Per-field cache in front of every subgraph (Redis when configured, else in-process).
   const cache = createCache({

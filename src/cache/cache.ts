@@ -6,7 +6,7 @@ import type { GatewayContext, Principal } from '../context.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Redis } from '../redis/connection.js';
+import type { RedisClient } from '../redis/connection.js';
 import type { PreparedSupergraph } from '../supergraph/prepare.js';
 import { createCacheStep } from './cacheStep.js';
 import { CachingDataSource, type SubgraphSender } from './cachingDataSource.js';
@@ -22,7 +22,7 @@ export type { CacheStore } from './store.js';
 export interface CacheOptions {
   readonly config: CacheConfig;
   /** The gateway's Redis connection; absent = the in-process store. */
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   readonly adminToken: string | undefined;
   /** The supergraph now serving (its `@cacheControl` hints and entity keys). */
   readonly supergraph: () => PreparedSupergraph | undefined;

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
+import { groupBySlot } from '../redis/slots.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
 /**
- * Where cached field values and entity versions live: Redis when `REDIS_URL` is set (below, the
+ * Where cached field values and entity versions live: Redis when `REDIS_URL` or
+ * `REDIS_CLUSTER_NODES` is set (below, the
  * only file of the cache that talks to Redis), otherwise the in-process LRU (`memoryStore.ts`). No
  * method ever rejects: a failing store reads as misses and skips writes, so a Redis outage only
  * costs speed.
@@ -50,7 +52,7 @@ export function newVersion(): string {
 }
 
 export interface RedisStoreOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Prepended to every key. @default 'gw:v1:cache:' */
   readonly prefix?: string;
   readonly metrics: GatewayMetrics;
@@ -122,6 +124,42 @@ export function createRedisCacheStore(options: RedisStoreOptions): CacheStore {
   const pipelineFailed = (results: [Error | null, unknown][] | null) =>
     !results ? new Error('pipeline aborted') : results.find(([error]) => error)?.[0];
 
+  // why per slot: on a Redis Cluster a multi-key command or pipeline must stay within one hash
+  // slot (else CROSSSLOT), and one screen's entries and versions spread over many slots by
+  // design (no hash tags, so no hot slot). Each slot's keys go as one MGET or pipeline, all slots
+  // at once; the cluster client's autopipelining sends each node's share as one pipeline, so a
+  // lookup is still one round of parallel requests. A single node gets one MGET, as before.
+  const readAll = async (keys: readonly string[]): Promise<(string | null)[]> => {
+    if (!redis.isCluster) return redis.mget(...keys);
+    const values: (string | null)[] = keys.map(() => null);
+    await Promise.all(
+      groupBySlot(keys).map(async (group) => {
+        const slotValues = await redis.mget(...group.map((i) => keys[i] as string));
+        group.forEach((i, n) => (values[i] = slotValues[n] ?? null));
+      }),
+    );
+    return values;
+  };
+  /** Sets each `[key, value, ttlMs]`; resolves to the first error, if any. */
+  const writeAll = async (
+    writes: readonly (readonly [string, string, number])[],
+  ): Promise<Error | undefined> => {
+    const groups = redis.isCluster
+      ? groupBySlot(writes.map(([key]) => key))
+      : [writes.map((_, i) => i)];
+    const errors = await Promise.all(
+      groups.map(async (group) => {
+        const pipeline = redis.pipeline();
+        for (const i of group) {
+          const [key, value, ttlMs] = writes[i] as (typeof writes)[number];
+          pipeline.set(key, value, 'PX', ttlMs);
+        }
+        return pipelineFailed(await pipeline.exec());
+      }),
+    );
+    return errors.find((e) => e) ?? undefined;
+  };
+
   return {
     async mget(entryKeys, versionKeys) {
       const keys = [...versionKeys, ...entryKeys];
@@ -133,7 +171,7 @@ export function createRedisCacheStore(options: RedisStoreOptions): CacheStore {
       if (!keys.length) return { ...miss, ok: true };
       if (!available()) return miss;
       try {
-        const values = await redis.mget(...keys.map((k) => prefix + k));
+        const values = await readAll(keys.map((k) => prefix + k));
         succeeded();
         return {
           ok: true,
@@ -147,11 +185,10 @@ export function createRedisCacheStore(options: RedisStoreOptions): CacheStore {
     },
     async mset(entries) {
       if (!entries.length || !available()) return;
-      const pipeline = redis.pipeline();
-      for (const e of entries)
-        pipeline.set(prefix + e.key, e.value, 'PX', entryTtlMs(e.ttlSeconds));
       try {
-        const error = pipelineFailed(await pipeline.exec());
+        const error = await writeAll(
+          entries.map((e) => [prefix + e.key, e.value, entryTtlMs(e.ttlSeconds)] as const),
+        );
         if (error) failed(error);
         else succeeded();
       } catch (error) {
@@ -161,11 +198,12 @@ export function createRedisCacheStore(options: RedisStoreOptions): CacheStore {
     async bumpVersions(versionKeys) {
       if (!versionKeys.length) return true;
       if (!available()) return false;
-      const pipeline = redis.pipeline();
-      for (const key of versionKeys)
-        pipeline.set(prefix + key, newVersion(), 'PX', VERSION_TTL_SECONDS * 1000);
       try {
-        const error = pipelineFailed(await pipeline.exec());
+        const error = await writeAll(
+          versionKeys.map(
+            (key) => [prefix + key, newVersion(), VERSION_TTL_SECONDS * 1000] as const,
+          ),
+        );
         if (error) failed(error);
         else succeeded();
         return !error;

@@ -22,8 +22,14 @@ export interface GatewayConfig {
   readonly supergraphPath: string;
   /** Subgraph URL overrides by subgraph name (lower case), from `SUBGRAPH_<NAME>_URL`. */
   readonly subgraphUrls: Readonly<Record<string, string>>;
-  /** Redis for budgets and cache; absent = in-process stores. */
+  /** Redis for budgets and cache (`REDIS_URL`, one node); absent = in-process stores. @default undefined */
   readonly redisUrl: string | undefined;
+  /**
+   * Seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES=host:port,host:port,…`) for budgets, cache
+   * and APQ, used through ioredis's `Cluster` client; never set together with `redisUrl`.
+   * @default undefined
+   */
+  readonly redisClusterNodes: readonly RedisNode[] | undefined;
   /**
    * Per Redis command, in milliseconds (`REDIS_COMMAND_TIMEOUT_MS`): a slow Redis costs a request
    * at most this much before the feature degrades (cache bypassed, in-process budget). @default 100
@@ -53,7 +59,7 @@ export interface GatewayConfig {
   readonly tracing: { readonly otlpEndpoint: string | undefined; readonly serviceName: string };
   /** Static admin bearer token for `/cache/invalidate`; absent = only JWTs with `admin:cache`. */
   readonly adminToken: string | undefined;
-  /** Per-field cache (src/cache): Redis when `redisUrl` is set, else an in-process LRU. */
+  /** Per-field cache (src/cache): Redis when `redisUrl` or `redisClusterNodes` is set, else an in-process LRU. */
   readonly cache: CacheConfig;
   readonly persisted: PersistedConfig;
   /** Introspection (never in production). */
@@ -246,6 +252,17 @@ const schema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value, ctx) => {
+      const nodes = parseRedisNodes(value);
+      if (typeof nodes === 'string') {
+        ctx.addIssue({ code: 'custom', message: nodes });
+        return z.NEVER;
+      }
+      return nodes;
+    })
     .optional(),
   REDIS_COMMAND_TIMEOUT_MS: int(1, 60_000).default(100),
   LOG_LEVEL: z
@@ -446,6 +463,10 @@ export function loadConfig(
   const corsOrigins = v.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS);
   if (v.CORS_ALLOW_CREDENTIALS && corsOrigins.some((o) => o.kind === 'any'))
     problems.push('CORS_ALLOW_CREDENTIALS=true cannot go with CORS_ORIGINS=*: list the origins');
+  if (v.REDIS_URL && v.REDIS_CLUSTER_NODES)
+    problems.push(
+      'REDIS_URL and REDIS_CLUSTER_NODES cannot both be set: REDIS_URL names one node, REDIS_CLUSTER_NODES a cluster',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: GatewayConfig = {
@@ -457,6 +478,7 @@ export function loadConfig(
     supergraphPath: path.resolve(cwd, v.SUPERGRAPH_PATH),
     subgraphUrls,
     redisUrl: v.REDIS_URL,
+    redisClusterNodes: v.REDIS_CLUSTER_NODES,
     redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL,
     auth: {
@@ -552,4 +574,23 @@ function extraScopes(pairs: string): ReadonlyMap<string, readonly string[]> {
     bySubgraph.set(name, [...(bySubgraph.get(name) ?? []), pair.slice(at + 1)]);
   }
   return bySubgraph;
+}
+
+/** One seed node of a Redis Cluster. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port,host:port,…` → nodes, or the sentence saying what is wrong. */
+function parseRedisNodes(value: string): RedisNode[] | string {
+  const nodes: RedisNode[] = [];
+  for (const item of value.split(',').map((s) => s.trim())) {
+    const match = /^(.+):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[2]);
+    if (!match?.[1] || port < 1 || port > 65535)
+      return `must be host:port entries separated by commas, got "${item}"`;
+    nodes.push({ host: match[1].replace(/^\[(.*)\]$/, '$1'), port });
+  }
+  return nodes;
 }

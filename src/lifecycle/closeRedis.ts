@@ -1,10 +1,10 @@
-import type { Redis } from '../redis/connection.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /**
  * Closes the Redis connection at shutdown: `QUIT` lets replies still on the wire arrive; when Redis
  * is down or slow (no answer within `timeoutMs`) the socket is simply dropped. Never throws.
  */
-export async function closeRedis(redis: Redis | undefined, timeoutMs = 1_000): Promise<void> {
+export async function closeRedis(redis: RedisClient | undefined, timeoutMs = 1_000): Promise<void> {
   if (!redis) return;
   let timer: NodeJS.Timeout | undefined;
   try {

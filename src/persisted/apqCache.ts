@@ -1,5 +1,5 @@
 import type { PersistedQueryOptions } from '@apollo/server';
-import type { Redis } from '../redis/connection.js';
+import type { RedisClient } from '../redis/connection.js';
 
 const PREFIX = 'gw:v1:apq:';
 
@@ -9,7 +9,7 @@ type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
  * Automatic persisted queries in Redis, shared by every gateway instance. A Redis error is a miss
  * (the client then sends the full document again), never a failed request.
  */
-export function redisApqCache(redis: Redis, prefix = PREFIX): KeyValueCache {
+export function redisApqCache(redis: RedisClient, prefix = PREFIX): KeyValueCache {
   return {
     async get(key) {
       try {

@@ -6,7 +6,7 @@ import { costExtensionOf } from '../cost/extension.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Redis } from '../redis/connection.js';
+import type { RedisClient } from '../redis/connection.js';
 import type { BucketPolicy, BucketResult, RateLimiter } from './bucket.js';
 import { callerKey } from './caller.js';
 import { memoryBucket } from './memoryBucket.js';
@@ -23,7 +23,7 @@ const charge = (cost: number) => Math.max(MIN_CHARGE, cost);
 export interface RateLimitOptions {
   readonly config: RateLimitConfig;
   /** Shared buckets; absent = buckets in this process. */
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   /** How long Redis is left alone after a failure. @default 1000 */

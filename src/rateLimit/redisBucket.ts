@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { describeBucket, fullAfterMs, type BucketPolicy, type RateLimiter } from './bucket.js';
 
 /** The production key prefix; one hash per caller (`tokens`, `ts`), expiring once full again. */
@@ -62,7 +62,7 @@ export interface RedisBucketOptions {
  * after a Redis restart). Rejects when Redis fails: wrap it in `withFallback`.
  */
 export function redisBucket(
-  redis: Redis,
+  redis: RedisClient,
   policy: BucketPolicy,
   options: RedisBucketOptions = {},
 ): RateLimiter {

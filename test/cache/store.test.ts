@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/connection.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCacheStore } from '../../src/cache/store.js';
@@ -16,7 +16,7 @@ import { dropKeys } from './harness.js';
 describe.skipIf(!(await redisAvailable()))('the Redis store', () => {
   const prefix = uniquePrefix('cache-store');
   const metrics = createMetrics({ processMetrics: false });
-  let redis: Redis;
+  let redis: RedisClient;
   beforeAll(async () => {
     redis = createRedis({ url: REDIS_URL, log: pino({ level: 'silent' }) });
     // why: no offline queue (by design): commands before the connection is ready fail at once.
@@ -75,7 +75,7 @@ describe.skipIf(!(await redisAvailable()))('the Redis store', () => {
 
 describe.skipIf(!(await redisAvailable()))('the Redis store while Redis is down', () => {
   let own: OwnRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   beforeAll(async () => {
     own = await startOwnRedis();
     redis = createRedis({ url: own.url, log: pino({ level: 'silent' }) });
