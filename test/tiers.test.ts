@@ -6,7 +6,7 @@ import { PROCESS_TESTS } from './tiers.js';
 
 /** Calls that start a child process, directly or through the test helpers that do. */
 const STARTS_A_PROCESS =
-  /(?<![.\w])(?:spawn|spawnSync|exec|execSync|execFile|execFileSync|fork|startOwnRedis|spawnSubgraph|spawnGateway)\(|\.cli\(/;
+  /(?<![.\w])(?:spawn|spawnSync|exec|execSync|execFile|execFileSync|fork|startOwnRedis|spawnSubgraph|spawnGateway|startRedisCluster|launchChromium)\(|\.cli\(/;
 
 function testFiles(dir: string): string[] {
   return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
