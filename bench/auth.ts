@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/auth.ts [--iterations N]`: the per-request cost of authentication and
  * authorization, in microseconds per operation, measured in-process on the real code paths:
- * client-token verification, the authorize step on DESIGN's CheckoutScreen (cache hit and miss),
+ * client-token verification, the authorize step on the CheckoutScreen of docs/architecture.md (cache hit and miss),
  * the response step, the internal token (gateway) and its check (subgraph).
  */
 import os from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/cost.ts [--iterations N]`: the per-request cost of operation limits, cost
  * analysis and budgets, in microseconds per operation, measured in-process on the real code paths
- * for DESIGN's CheckoutScreen: the limits check (cold; a repeated document hits the step's memo),
+ * for the CheckoutScreen of docs/architecture.md: the limits check (cold; a repeated document hits the step's memo),
  * the estimate (uncached and cached), the actual cost over a real-shaped response, and a budget
  * take in process and in Redis (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379, if it answers).
  */

@@ -26,7 +26,7 @@ const persistedQuery = { version: 1, sha256Hash: sha256(checkout) };
 
 export const WORKLOADS: readonly Workload[] = [
   {
-    // DESIGN's canonical CheckoutScreen, by a signed-in user with both scopes: all three
+    // The canonical CheckoutScreen of docs/architecture.md, by a signed-in user with both scopes: all three
     // subgraphs in one screen, and the token verified and the operation authorized on every request.
     name: 'CheckoutScreen (3 subgraphs, token)',
     body: request(`query CheckoutScreen {

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 
 /**
- * The public error codes (`extensions.code`), as DESIGN.md fixes them. Clients may branch on
+ * The public error codes (`extensions.code`), as docs/architecture.md fixes them. Clients may branch on
  * these; never rename one.
  */
 export const ErrorCode = {

@@ -135,7 +135,7 @@ export function applyRemovals(
       if (!Array.isArray(value)) return false;
       const itemType = nullable.ofType as GraphQLOutputType;
       let nullList = false;
-      // why no early return: every item's removed paths get their error, as DESIGN asks.
+      // why no early return: every item's removed paths get their error, as docs/architecture.md says.
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (item === null || item === undefined) continue;

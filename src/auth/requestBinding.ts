@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * What binds an internal token to one subgraph request (SECURITY-CASES case 77): the SHA-256 of the
+ * What binds an internal token to one subgraph request (docs/security.md case 77): the SHA-256 of the
  * exact query text, and for a mutation also of its variables. The gateway puts these in the token;
  * the subgraph recomputes them from the body it received and refuses a mismatch, so a captured
  * token cannot run another operation (a read's token never runs `createPayment`).

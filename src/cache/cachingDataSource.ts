@@ -16,7 +16,7 @@ export type { SubgraphSender } from './fetchContext.js';
 
 /**
  * The subgraph data source of every fetch of the query plan, in front of the subgraph client
- * (DESIGN.md "Caching (per field)"). Query fetches are served field by field (`entityFetch.ts`,
+ * (docs/architecture.md "Caching model"). Query fetches are served field by field (`entityFetch.ts`,
  * `rootFetch.ts`); mutations go straight through and then bump the versions of the entities in
  * their result; anything the cache does not understand is sent unchanged.
  */

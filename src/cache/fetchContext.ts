@@ -32,7 +32,7 @@ export function cacheable(fetch: FetchContext, unit: Unit): boolean {
 
 /**
  * Sends a cache miss: identical concurrent misses of one caller share one subgraph fetch (the
- * subgraph client's deduplication, SECURITY-CASES 90) when they read the same versions before
+ * subgraph client's deduplication, docs/security.md case 90) when they read the same versions before
  * (`versions`). why: a request that saw a newer version must not take the answer of a fetch
  * started before that version's mutation, or it would store old data under the new version.
  */

@@ -93,7 +93,7 @@ export function keyOf(subgraph: string, typeName: string, field: string, entity:
 
 /**
  * The private scope of a verified caller: issuer, subject and scopes. Scopes are included so that a
- * caller who loses a scope never reads entries computed under the old ones (SECURITY-CASES 82).
+ * caller who loses a scope never reads entries computed under the old ones (docs/security.md case 82).
  */
 export function privateScope(principal: {
   readonly sub: string;

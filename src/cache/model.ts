@@ -28,7 +28,7 @@ export interface CacheModel {
   readonly subgraphs: ReadonlySet<string>;
   /**
    * Part of every key: a reload that changes any type's shape never serves old-shape entries
-   * (SECURITY-CASES 88). Any change to the supergraph starts a fresh cache.
+   * (docs/security.md case 88). Any change to the supergraph starts a fresh cache.
    */
   readonly schemaHash: string;
 }

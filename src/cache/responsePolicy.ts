@@ -56,7 +56,7 @@ export function createResponsePolicy(): ResponsePolicy {
               !errors;
             // why: a shared HTTP cache may serve a response to an `Authorization` request to others
             // only when it says `public`; an authenticated caller's response never does
-            // (SECURITY-CASES 87), whatever its fields' scopes.
+            // (docs/security.md case 87), whatever its fields' scopes.
             const scope = state?.private || contextValue.principal ? 'private' : 'public';
             response.http.headers.set(
               'cache-control',

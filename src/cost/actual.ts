@@ -43,7 +43,7 @@ export interface FetchCostInput {
 }
 
 /**
- * The actual cost of one subgraph fetch (DESIGN.md, request flow 6): the estimate's formula over
+ * The actual cost of one subgraph fetch (docs/architecture.md, request flow 6): the estimate's formula over
  * what the subgraph was asked for and returned, before any null propagation. An answer without
  * errors costs its real list sizes (a null or empty list its weight: it was asked for); a fetch that
  * failed costs what it asked for (the estimate of its selection, per entity sent), so a late error

@@ -1,7 +1,7 @@
 import type { AdmissionRequest } from '../admission.js';
 
 /**
- * `extensions.cost` of a response (DESIGN.md, request flow 8). Created by the cost step; the rate
+ * `extensions.cost` of a response (docs/architecture.md, request flow 8). Created by the cost step; the rate
  * limit step fills in `budgetRemaining`. `null` = not known for this response.
  */
 export interface CostExtension {

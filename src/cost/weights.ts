@@ -14,7 +14,7 @@ import type { DirectiveIndex, ListSizeHint } from '../supergraph/directiveIndex.
 
 /**
  * Default weights of the IBM GraphQL cost spec (https://ibm.github.io/graphql-specs/cost-spec.html)
- * as DESIGN.md fixes them; `@cost(weight:)` overrides each.
+ * as docs/architecture.md fixes them; `@cost(weight:)` overrides each.
  */
 export const DEFAULT_WEIGHT = {
   /** A field returning an object, interface or union. */

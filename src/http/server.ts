@@ -72,7 +72,7 @@ export function createRequestListener(options: HttpOptions): GatewayRequestListe
   const maxInFlight = options.maxInFlight ?? Infinity;
   let inFlight = 0;
   let lastShedAt = -Infinity;
-  /** Logs and counts a refusal that no plugin saw (REJECT convention of SECURITY-CASES.md). */
+  /** Logs and counts a refusal that no plugin saw (REJECT convention of docs/security.md). */
   const record = (requestId: string, status: number, body: string, reason: string): void => {
     if (!options.metrics) return;
     recordRefusal(options.metrics, log, { requestId, status, code: codeOf(body), reason });

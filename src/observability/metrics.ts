@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The gateway's Prometheus metrics (names fixed by DESIGN.md), one registry per gateway instance. */
+/** The gateway's Prometheus metrics (names fixed by docs/architecture.md), one registry per gateway instance. */
 export interface GatewayMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'operation' | 'code'>;

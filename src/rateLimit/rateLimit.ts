@@ -38,7 +38,7 @@ export interface RateLimit {
 }
 
 /**
- * Cost budgets per caller (DESIGN.md, request flow 6): a token bucket of `capacity` points refilled
+ * Cost budgets per caller (docs/architecture.md, request flow 6): a token bucket of `capacity` points refilled
  * at `refillPerSecond`, in Redis when configured (every instance shares it), in process otherwise
  * and while Redis fails. A `tierClaim` in the caller's JWT, or an API key's tier, may select
  * another budget.

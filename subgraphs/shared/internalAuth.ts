@@ -63,7 +63,7 @@ interface Verified {
 /**
  * The subgraphs' `authenticate`: accepts only a gateway-signed internal token for this subgraph
  * (`iss` = the gateway, `aud` = `subgraph`, recent `iat`, unexpired `exp`), verified with any of
- * `keys`, bound to this very request (SECURITY-CASES case 77: `qh` = SHA-256 of the query text
+ * `keys`, bound to this very request (docs/security.md case 77: `qh` = SHA-256 of the query text
  * received; for a mutation also `vh` = SHA-256 of its variables, and a `jti` accepted once), and
  * answers 401 to anything else, a client's own token included, before any GraphQL runs. The
  * caller comes from the token only. Verified tokens are remembered until they expire: the gateway

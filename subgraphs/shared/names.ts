@@ -4,7 +4,7 @@ export const SUBGRAPH_NAMES = ['product', 'user', 'payment'] as const;
 /** Name of one of the shipped subgraphs; also its folder under `subgraphs/`. */
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
-/** Standard ports (DESIGN.md "Ports and variables"); each subgraph serves `/graphql`. */
+/** Standard ports (docs/architecture.md "Ports"); each subgraph serves `/graphql`. */
 export const DEFAULT_PORTS: Readonly<Record<SubgraphName, number>> = Object.freeze({
   product: 4001,
   user: 4002,

@@ -3,7 +3,7 @@ import { getSeed } from '../../subgraphs/shared/seed.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 
-/** DESIGN's canonical screen. */
+/** The canonical screen of docs/architecture.md. */
 const CHECKOUT_SCREEN = `query CheckoutScreen {
   me { name email payments(first: 5) { amount status product { name price } } }
   products(first: 10) { name price seller { name } }

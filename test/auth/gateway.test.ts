@@ -6,7 +6,7 @@ import { devToken, forgedToken } from '../helpers/tokens.js';
 
 /** Authentication and authorization through the real gateway and subgraphs, over HTTP. */
 let stack: Stack;
-let partial: string; // u42 with read:self only (SECURITY-CASES group L's user A)
+let partial: string; // u42 with read:self only (docs/security.md group L's user A)
 beforeAll(async () => {
   stack = await startStack();
   partial = await devToken('u42', 'read:self');

@@ -5,7 +5,7 @@ import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifi
 import { jwksVerifier, type KeyServer } from './keyServer.js';
 
 /**
- * Group K of SECURITY-CASES: a remote JWKS served by a real HTTP server. Durations are shortened
+ * Group K of docs/security.md: a remote JWKS served by a real HTTP server. Durations are shortened
  * through the verifier's options (the defaults are jose's: 30 s cooldown, 10 min max age).
  */
 const servers: KeyServer[] = [];

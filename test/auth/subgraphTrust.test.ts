@@ -11,7 +11,7 @@ import {
 import { startStack, type Stack } from '../helpers/stack.js';
 import { DEV_KEYS_DIR, devToken } from '../helpers/tokens.js';
 
-/** Group M of SECURITY-CASES: subgraphs answer the gateway only. */
+/** Group M of docs/security.md: subgraphs answer the gateway only. */
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();

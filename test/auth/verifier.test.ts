@@ -9,7 +9,7 @@ import { createTokenVerifier, type TokenVerifier } from '../../src/auth/verifier
 import { createTestIssuer, forgedToken, type TestIssuer } from '../helpers/tokens.js';
 import { startKeyServer, type KeyServer } from './keyServer.js';
 
-/** Group J of SECURITY-CASES: every bad token kind, against the real verifier and real keys. */
+/** Group J of docs/security.md: every bad token kind, against the real verifier and real keys. */
 let idp: TestIssuer;
 let attacker: TestIssuer;
 let attackerHost: KeyServer;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { requests } from './harness.js';
 
-// SECURITY-CASES 90: a cold cache causes no stampede, whatever SUBGRAPH_DEDUP says about
+// docs/security.md case 90: a cold cache causes no stampede, whatever SUBGRAPH_DEDUP says about
 // uncached fetches: identical concurrent misses share one subgraph fetch.
 describe('cold cache with SUBGRAPH_DEDUP=false', () => {
   let stack: Stack;

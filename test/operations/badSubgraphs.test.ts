@@ -1,5 +1,5 @@
 /**
- * Subgraphs that answer badly (SECURITY-CASES N 94, 96, 98, 99, 100): the `user` subgraph is a tiny
+ * Subgraphs that answer badly (docs/security.md N 94, 96, 98, 99, 100): the `user` subgraph is a tiny
  * fake HTTP server here, because a real subgraph cannot be made to answer HTTP 500, a non-JSON body,
  * a wrong `_entities` length or 429 with Retry-After. `product` and `payment` are the real ones.
  */

@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml, deploy/nginx.conf and the Dockerfile against DESIGN.md, without a Docker
+ * docker-compose.yml, deploy/nginx.conf and the Dockerfile against docs/architecture.md, without a Docker
  * engine: the compose file is parsed (YAML merge keys as Compose applies them), every gateway
  * variable is resolved to its default and fed to the real `loadConfig`.
  */
@@ -39,7 +39,7 @@ const resolve = (value: string | number) =>
 const publishedPort = (mapping: string) => Number(mapping.split(':').at(-2));
 const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)?.[1]);
 
-/** Every gateway variable DESIGN.md lists, plus the operational ones of this issue. */
+/** The gateway variables of docs/architecture.md and README, plus the operational ones. */
 const DESIGN_VARIABLES = [
   'PORT',
   'SUPERGRAPH_PATH',

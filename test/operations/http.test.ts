@@ -1,5 +1,5 @@
 /**
- * The HTTP front and the metrics an operator relies on (SECURITY-CASES R 124–126, 128; DESIGN
+ * The HTTP front and the metrics an operator relies on (docs/security.md R, cases 124–126, 128; docs/architecture.md
  * `/metrics`). Raw sockets where the exact bytes matter (header counts, smuggling, slow clients).
  */
 import net from 'node:net';

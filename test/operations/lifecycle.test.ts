@@ -1,5 +1,5 @@
 /**
- * Start-up and shutdown of the gateway as its own process (SECURITY-CASES P 115, S 131–135):
+ * Start-up and shutdown of the gateway as its own process (docs/security.md P 115, S 131–135):
  * `node src/main.ts` with real subgraph processes, one of them frozen (SIGSTOP) to hold a request
  * in flight for as long as the test needs.
  */

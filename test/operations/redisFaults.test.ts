@@ -1,5 +1,5 @@
 /**
- * Redis faults (SECURITY-CASES O 104–108) on a private redis-server process: stopped, restarted,
+ * Redis faults (docs/security.md O, cases 104–108) on a private redis-server process: stopped, restarted,
  * frozen with SIGSTOP (blackholed: commands get no answer). Clients keep getting answers with data;
  * only `/ready` reports the outage, with its reason, and recovers when Redis is back.
  */

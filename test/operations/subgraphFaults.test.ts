@@ -1,5 +1,5 @@
 /**
- * Subgraph faults over real processes (SECURITY-CASES N 92, 93, 102): each subgraph runs as its own
+ * Subgraph faults over real processes (docs/security.md N, cases 92, 93, 102): each subgraph runs as its own
  * `node subgraphs/main.ts` process, killed with SIGKILL or frozen with SIGSTOP for real. Each case
  * asserts what a client sees and that the gateway keeps serving afterwards.
  */

@@ -1,5 +1,5 @@
 /**
- * Budgets when Redis fails (SECURITY-CASES O 104–108), on a private redis-server process: stopped,
+ * Budgets when Redis fails (docs/security.md O, cases 104–108), on a private redis-server process: stopped,
  * frozen (SIGSTOP: commands get no answer), restarted empty. Requests keep being served with their
  * RateLimit headers from the in-process fallback; budgets return to Redis once it answers.
  */

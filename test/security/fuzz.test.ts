@@ -1,5 +1,5 @@
 /**
- * Fuzz (SECURITY-CASES.md 121–122, bounded): random documents built from the real schema's
+ * Fuzz (docs/security.md cases 121–122, bounded): random documents built from the real schema's
  * names, random variables, random bodies, content types and tokens against a running production
  * gateway. Every answer: no 5xx, valid JSON, no leak; afterwards the gateway still serves.
  *

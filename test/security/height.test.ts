@@ -77,7 +77,7 @@ describe('MAX_HEIGHT: unique field selections', () => {
   });
 
   it('merges duplicated fields: 600 × __typename has height 1 and is served', async () => {
-    // Duplication is legitimate (clients add duplicates); SECURITY-CASES case 15.
+    // Duplication is legitimate (clients add duplicates); docs/security.md case 15.
     const response = await stack.query(`{ ${'__typename '.repeat(600)}}`);
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ __typename: 'Query' });

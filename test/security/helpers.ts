@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the SECURITY-CASES.md tests: what a client sees (status, code), the absence of
+ * Shared helpers of the docs/security.md tests: what a client sees (status, code), the absence of
  * leaks, and that the gateway keeps serving. Every test drives the real gateway over HTTP.
  */
 import http from 'node:http';
@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { GraphQLResponse, Stack } from '../helpers/stack.js';
 import { createTestIssuer } from '../helpers/tokens.js';
 
-/** Variables of a `NODE_ENV=production` gateway: every key configured explicitly (DESIGN.md). */
+/** Variables of a `NODE_ENV=production` gateway: every key configured explicitly (docs/architecture.md). */
 export async function productionEnv(): Promise<Record<string, string>> {
   const idp = await createTestIssuer();
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
@@ -81,7 +81,7 @@ export interface Rejection {
 }
 
 /**
- * REJECT-400(code) (SECURITY-CASES.md conventions): the status, `errors[0].extensions.code`, no
+ * REJECT-400(code) (docs/security.md conventions): the status, `errors[0].extensions.code`, no
  * `data` (or `data: null`), no leak. `code` may list the acceptable codes.
  */
 export function expectRejected(stack: Stack, response: GraphQLResponse, expected: Rejection): void {

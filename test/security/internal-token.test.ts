@@ -1,6 +1,6 @@
 /**
  * Internal tokens that are small, bound and short-lived, and the client input they are made from:
- * - bound to the request (SECURITY-CASES case 77): a token captured from a real read never runs a
+ * - bound to the request (docs/security.md case 77): a token captured from a real read never runs a
  *   mutation, a mutation's token runs once with its own variables, and nothing after the window;
  * - trimmed: each subgraph gets only the scopes its schema and own checks use, so a client token
  *   with kilobytes of scopes still works, and one with absurdly many is refused up front (401);

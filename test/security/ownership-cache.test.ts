@@ -1,5 +1,5 @@
 /**
- * Owner-only data and the per-field cache on Redis (SECURITY-CASES.md cases 70 and 79): one
+ * Owner-only data and the per-field cache on Redis (docs/security.md cases 70 and 79): one
  * caller's allowed read never becomes another caller's hit. `User.email` is
  * `@cacheControl(scope: PRIVATE)`, so it is cached per caller; `User.payments` has no hint and is
  * never cached. A and B both HAVE `read:email read:payments`; only A owns u1.

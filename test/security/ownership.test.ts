@@ -1,5 +1,5 @@
 /**
- * Object-level authorization (OWASP API1, SECURITY-CASES.md case 70): scopes say which kind of
+ * Object-level authorization (OWASP API1, docs/security.md case 70): scopes say which kind of
  * data a caller may read, the owning subgraph says whose. `User.email` (user subgraph),
  * `User.payments` and `Payment` (payment subgraph) resolve only for the caller's own user or a
  * caller with the staff scope `read:users:all`; anyone else gets null and one FORBIDDEN error at

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, A: document size, parser, error amplification (cases 1–8).
+ * docs/security.md Part 1, A: document size, parser, error amplification (cases 1–8).
  * The main stack runs with NODE_ENV unset (development), where Apollo Server's own defaults would
  * show stack traces: every answer here must still be free of them.
  */
@@ -59,7 +59,7 @@ describe('A. document size, parser, error amplification', () => {
       expectRefusedBeforeSubgraphs(
         stack,
         () => stack.query(documentOfTokens(n + 1), { operationName: 'q1' }),
-        // DESIGN.md: the token cap has its own code, MAX_TOKENS_LIMIT (HTTP 400).
+        // docs/architecture.md: the token cap has its own code, MAX_TOKENS_LIMIT (HTTP 400).
         { status: 400, code: 'MAX_TOKENS_LIMIT' },
       ),
     );

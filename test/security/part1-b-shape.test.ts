@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, B: shape limits: depth, aliases, duplication, cost (cases 9–18).
+ * docs/security.md Part 1, B: shape limits: depth, aliases, duplication, cost (cases 9–18).
  * Every limit at N (served) and N+1 (refused, nothing executed), N from the stack's config.
  */
 import depthLimit from 'graphql-depth-limit';
@@ -230,7 +230,7 @@ describe('B. shape limits', () => {
 
   it('case 17: cost at maxCost and maxCost+1', async () => {
     const max = stack.config.cost.maxCost;
-    // DESIGN.md's formula: a list is size × item, an object 1, a scalar 0: `products(first: K) { id }` costs K.
+    // docs/architecture.md's formula: a list is size × item, an object 1, a scalar 0: `products(first: K) { id }` costs K.
     const ok = await stack.query(`{ products(first: ${max}) { id } }`);
     expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBe(200);
     expect(ok.body.extensions.cost.estimated).toBe(max);

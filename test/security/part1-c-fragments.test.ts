@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, C: fragments (cases 19–23): cycles, unknown fragments, fragment bombs
+ * docs/security.md Part 1, C: fragments (cases 19–23): cycles, unknown fragments, fragment bombs
  * and planner blow-ups are refused as 400s, quickly, and the gateway keeps serving.
  */
 import { createRequire } from 'node:module';

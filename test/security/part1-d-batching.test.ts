@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, D: batching and multiple operations (cases 24 and 26; 25 does not
+ * docs/security.md Part 1, D: batching and multiple operations (cases 24 and 26; 25 does not
  * apply, see NOT-APPLICABLE.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { postGraphQL, startStack, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 import { expectRefusedBeforeSubgraphs, expectStillServing, repeat } from './helpers.js';
 
-/** A mutation root field costs 10 (DESIGN.md); a budget of 50 pays for five. */
+/** A mutation root field costs 10 (docs/architecture.md); a budget of 50 pays for five. */
 const CAPACITY = 50;
 
 let stack: Stack;

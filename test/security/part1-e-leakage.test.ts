@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, E: introspection, suggestions, error leakage (cases 27–32).
+ * docs/security.md Part 1, E: introspection, suggestions, error leakage (cases 27–32).
  * `production` runs NODE_ENV=production with every key configured; the `…Fake` stacks route the
  * user subgraph to a fake that fails in ways a real subgraph cannot.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, F: variables, body, input objects (cases 33–39).
+ * docs/security.md Part 1, F: variables, body, input objects (cases 33–39).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/http/body.js';

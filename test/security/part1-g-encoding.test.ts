@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, G: Unicode and encoding tricks (cases 40–43). (The persisted-operation
+ * docs/security.md Part 1, G: Unicode and encoding tricks (cases 40–43). (The persisted-operation
  * side of case 41, that no pre-processor normalises a name, is in part1-h-persisted.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

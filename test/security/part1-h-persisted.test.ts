@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, H: persisted queries and APQ abuse (cases 44–47), plus the safelist
+ * docs/security.md Part 1, H: persisted queries and APQ abuse (cases 44–47), plus the safelist
  * side of case 41 (no normalisation of look-alike names).
  */
 import fs from 'node:fs';

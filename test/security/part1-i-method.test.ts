@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 1, I: CSRF and method (cases 48–49).
+ * docs/security.md Part 1, I: CSRF and method (cases 48–49).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';

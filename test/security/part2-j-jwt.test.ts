@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 2, group J (cases 50–61): JWT verification, through the real gateway with
+ * docs/security.md Part 2, group J (cases 50–61): JWT verification, through the real gateway with
  * keys from a real JWKS endpoint. Every refused token: 401 UNAUTHENTICATED, no data, no leak, a
  * `WWW-Authenticate` challenge, and nothing sent to any subgraph.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 2, group K (cases 62–65): JWKS rotation and availability. The client's
+ * docs/security.md Part 2, group K (cases 62–65): JWKS rotation and availability. The client's
  * view through the real gateway (JWT_JWKS_URL on a real key server, jose defaults: 30 s cooldown,
  * 10 min max age); the time windows on the gateway's verifier with shortened durations.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 2, group L (cases 66–73): authorization bypass through GraphQL shapes.
+ * docs/security.md Part 2, group L (cases 66–73): authorization bypass through GraphQL shapes.
  * User A is `u42` with scope `read:self` only. Design: filter mode (Router's default): denied
  * fields answer null with UNAUTHORIZED_FIELD_OR_TYPE at their path and are never sent to a
  * subgraph; AUTH_REJECT_UNAUTHORIZED=true refuses the whole request (case 72). Case 70 (whose

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 2, group M (cases 75–78): gateway→subgraph trust. The per-subgraph
+ * docs/security.md Part 2, group M (cases 75–78): gateway→subgraph trust. The per-subgraph
  * credential is a short-lived internal JWT the gateway signs (iss = gateway, aud = subgraph, the
  * caller's sub and scope, iat, exp); subgraphs answer nothing else (subgraphs/shared/internalAuth.ts).
  * Case 74 (network isolation) is in NOT-APPLICABLE.md.

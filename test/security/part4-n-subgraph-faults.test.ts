@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 4, N: subgraph faults (cases 92–103). Real subgraph processes for the
+ * docs/security.md Part 4, N: subgraph faults (cases 92–103). Real subgraph processes for the
  * faults a real subgraph can have (killed: ECONNREFUSED; SIGSTOP: hung or slow). A fake HTTP server
  * (test/operations/helpers/fakeSubgraph.ts) stands in for the user subgraph only for answers a real
  * subgraph cannot produce: HTML, garbage JSON, gzip bombs, wrong `_entities`, hostile error paths,

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 4, O: Redis faults (cases 104–113) on a private redis-server per file
+ * docs/security.md Part 4, O: Redis faults (cases 104–113) on a private redis-server per file
  * (`startOwnRedis`): stopped, SIGSTOPped (blackhole), slowed by a busy Lua script, restarted empty,
  * turned read-only (REPLICAOF), filled with garbage, out of memory.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 4, P: supergraph reload (cases 114–119). The gateway watches its
+ * docs/security.md Part 4, P: supergraph reload (cases 114–119). The gateway watches its
  * supergraph file; the tests rewrite, break and remove that file under real subgraphs, and read
  * the gateway's log lines.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 4, Q: fuzzing and scanners (cases 120–123), bounded for CI. There is no
+ * docs/security.md Part 4, Q: fuzzing and scanners (cases 120–123), bounded for CI. There is no
  * monolithic reference server, so the differential cases (120, 121) compare the gateway with the
  * product subgraph queried directly, for the fields that subgraph owns alone (see
  * NOT-APPLICABLE.md). The broader fuzz is test/security/fuzz.test.ts; graphql-cop's probes are

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 5, R: the HTTP layer (cases 124–130), over raw sockets against the real
+ * docs/security.md Part 5, R: the HTTP layer (cases 124–130), over raw sockets against the real
  * gateway. The slow-client cases wait for the real timeouts (headers 10 s, request 15 s) and run
  * concurrently to keep the file's wall time near 16 s.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 5, S: graceful shutdown on SIGTERM and SIGINT (cases 131–135). The gateway
+ * docs/security.md Part 5, S: graceful shutdown on SIGTERM and SIGINT (cases 131–135). The gateway
  * runs as its own process (`src/main.ts`, as `npm run gateway` runs it) over real subgraph
  * processes; a hung subgraph (SIGSTOP) keeps a request in flight.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES.md Part 5, T: load and soak (cases 136–141), CI-sized: a few seconds of autocannon
+ * docs/security.md Part 5, T: load and soak (cases 136–141), CI-sized: a few seconds of autocannon
  * at low concurrency each. The full-size runs (50 VUs × 60 s, stress ramps, heap-snapshot leak
  * test, 2 h chaos soak) belong to the benchmark: `npm run bench` and `npm run bench -- --soak`
  * (see NOT-APPLICABLE.md). Bounds are coarse: other test files share the 2 cores.
