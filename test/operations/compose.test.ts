@@ -31,7 +31,9 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 };
 const services = compose.services;
 const nginx = read('deploy/nginx.conf');
-const gateways = Object.entries(services).filter(([, s]) => s.command?.includes('dist/src/main.js'));
+const gateways = Object.entries(services).filter(([, s]) =>
+  s.command?.includes('dist/src/main.js'),
+);
 
 /** `${NAME:-default}` → default, as Compose resolves it with NAME unset. */
 const resolve = (value: string | number) =>
