@@ -69,6 +69,10 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         // why: a failed master is noticed within a second, so the failover test stays short.
         '--cluster-node-timeout',
         '1000',
+        // why: on a loaded machine a replica can look stale after a 1 s timeout and refuse to
+        // take over, leaving the cluster failed; 0 means a replica always stands for election.
+        '--cluster-replica-validity-factor',
+        '0',
         '--save',
         '',
         '--appendonly',

@@ -196,7 +196,7 @@ describe.skipIf(!hasCluster)('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       const requestsAtKill = requests;
       failingOver = true;
       await cluster.kill(victim);
-      await cluster.waitHealthy(60_000);
+      await cluster.waitHealthy(120_000);
       const clusterOkMs = Date.now() - killedAt;
       expect(await cluster.masters()).not.toContain(victim);
       // back on the cluster: both ready, and a request costs no Redis fallback on either
