@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +14,8 @@ import {
 } from '../../helpers/stack.js';
 import type { SubgraphName } from '../../../subgraphs/shared/names.js';
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../../../src/auth/keys.js';
+import { freePort } from '../../helpers/ports.js';
+export { freePort };
 
 export const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -160,18 +161,6 @@ export function testEnv(supergraphPath: string): Record<string, string> {
     LOG_LEVEL: 'silent',
     DEV_KEYS_DIR: path.join(root, '.dev-keys'),
   };
-}
-
-/** A free TCP port on 127.0.0.1 (for a process that must be told its port up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** The gateway as `npm run gateway` runs it: its own process, configured by variables. */
