@@ -43,6 +43,9 @@ import { requestLogPlugin } from './observability/requestLog.js';
 import { SubgraphClient } from './subgraphClient/subgraphClient.js';
 import { createDegradedSubgraphs } from './subgraphClient/degraded.js';
 import { createFederation, type Federation } from './supergraph/federation.js';
+import { forbiddenHeaders } from './headers/forbidden.js';
+import { fileHeaderRules, noHeaderRules } from './headers/source.js';
+import { headerRulesVaryPlugin } from './headers/varyPlugin.js';
 import { fileSupergraphSource, type SupergraphSource } from './supergraph/source.js';
 
 /** Everything with I/O the gateway uses, injectable so tests build the real gateway on real parts. */
@@ -72,6 +75,12 @@ const APQ_TTL_SECONDS = 24 * 60 * 60;
  */
 export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
   const log = deps.log;
+  // 7. Header rules (`HEADER_RULES_PATH`, watched): which client headers reach which subgraph.
+  // why first: an invalid file stops start-up before anything connects or watches.
+  const headerRules = config.headerRulesPath
+    ? fileHeaderRules(config.headerRulesPath, forbiddenHeaders(config.rateLimit.apiKeyHeader), log)
+    : noHeaderRules;
+
   // 2 and 4: token verification, field authorization, internal tokens for the subgraphs.
   const auth = createAuth(config, log, { supergraph: () => current() });
   // 2. Issued API keys (hashes, watched), and the client address behind trusted proxies only.
@@ -140,6 +149,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         requestSignal: (ctx) => deadlines.signalOf(ctx),
         // Identical query fetches of one caller in flight share one HTTP fetch.
         dedup: config.subgraphs.dedup,
+        // Client headers the header rules send; they key the cache and deduplication too.
+        forwardHeaders: (ctx) => headerRules.headersFor(name, ctx?.headers),
       });
       clients.set(key, client);
     }
@@ -187,6 +198,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     rateLimit.headersPlugin(admission),
     // 8. Respond: `Cache-Control` = the lowest TTL of what was served, private if any part was.
     cache.plugin,
+    // 8. Respond: `Vary` names the client headers the header rules read.
+    headerRulesVaryPlugin(headerRules),
     // 8. Respond: a log line and metrics per request.
     // Operation names of the persisted manifest are labelled at once, others once seen often.
     requestLogPlugin(metrics, deadlines, (name) => inManifest(manifest.current(), name)),
@@ -347,6 +360,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       await apollo.stop();
       manifest.close();
       apiKeys?.close();
+      headerRules.close();
       await Promise.all([...clients.values()].map((c) => c.close(forced)));
       await closeRedis(redis);
       // why last: the scraper sees the drain through to the end.

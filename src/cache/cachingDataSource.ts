@@ -2,6 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { OperationTypeNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { headerVariation } from '../headers/apply.js';
 import type { SubgraphRequest } from '../subgraphClient/subgraphClient.js';
 import { fetchEntities } from './entityFetch.js';
 import type { FetchContext, SubgraphSender } from './fetchContext.js';
@@ -56,15 +57,25 @@ export class CachingDataSource implements GraphQLDataSource<GatewayContext> {
       return client.send(request, context);
     }
     const scope = context.principal ? runtime.scopeOf(context.principal) : undefined;
+    // why once here: what is sent must be exactly what the entries are keyed on.
+    const forwarded = client.forwardedHeaders?.(context);
+    const variation = forwarded ? headerVariation(forwarded) : '';
     const key = JSON.stringify([
       client.name,
       scope ?? '',
+      variation,
       request.operationName ?? null,
       request.query,
       request.variables ?? null,
     ]);
     return runtime.reads.read(key, context, (policy) => {
-      const fetch: FetchContext = { client, runtime: { ...runtime, policy }, context, scope };
+      const fetch: FetchContext = {
+        client,
+        runtime: { ...runtime, policy },
+        context,
+        scope,
+        ...(forwarded ? { forwarded, variation } : {}),
+      };
       return plan.kind === 'entities'
         ? fetchEntities(fetch, plan, request)
         : fetchRoot(fetch, plan, request);

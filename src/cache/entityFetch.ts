@@ -70,7 +70,7 @@ export async function fetchEntities(
 
   // 1. One round trip: every cacheable (entity, field) entry and the versions guarding them.
   const batch = new LookupBatch();
-  const keyOf = keyMaker(client.name, variables, fetch.scope);
+  const keyOf = keyMaker(client.name, variables, fetch.scope, fetch.variation);
   // why: the guards in `guardsOf`'s order, each version key named once per fetch, not per pair.
   const unitGuards = new Map<Unit, number[]>();
   const guardsFor = (unit: Unit) => {

@@ -12,6 +12,8 @@ export interface SubgraphSender {
     context: GatewayContext | undefined,
     options?: SendOptions,
   ): Promise<GatewayGraphQLResponse>;
+  /** The header rules' headers for this subgraph and request (they vary its answers). */
+  forwardedHeaders?(context: GatewayContext | undefined): Readonly<Record<string, string>>;
 }
 
 /** One fetch being served: the subgraph, the shared runtime and the request's caller. */
@@ -21,6 +23,10 @@ export interface FetchContext {
   readonly context: GatewayContext;
   /** The caller's private scope; undefined for anonymous callers (no private entries at all). */
   readonly scope: string | undefined;
+  /** The header rules' headers sent with this fetch (`SendOptions.forwarded`). */
+  readonly forwarded?: Readonly<Record<string, string>>;
+  /** Those headers as a key part (`headerVariation`): `''` when none. */
+  readonly variation?: string;
 }
 
 /** Whether `unit` may be read from and written to the cache for this caller. */
@@ -41,7 +47,10 @@ export function send(
   request: SubgraphRequest,
   versions = '',
 ): Promise<GatewayGraphQLResponse> {
-  return fetch.client.send(request, fetch.context, { share: versions });
+  return fetch.client.send(request, fetch.context, {
+    share: versions,
+    ...(fetch.forwarded ? { forwarded: fetch.forwarded } : {}),
+  });
 }
 
 /** Adds one fetch's field lookups to `gateway_cache_{hits,misses}_total` (one update each). */

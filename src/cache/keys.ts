@@ -73,9 +73,18 @@ export function fieldKey(parts: FieldKeyParts): string {
   return keyOf(parts.subgraph, parts.typeName, fieldDigest(parts), entityDigest(parts.entity));
 }
 
-/** Digest of everything in a key but the entity. */
-export function fieldDigest(parts: Pick<FieldKeyParts, 'fieldId' | 'inputs' | 'scope'>): string {
-  return sha256(JSON.stringify([parts.fieldId, parts.inputs, parts.scope]));
+/**
+ * Digest of everything in a key but the entity. `variation`: the headers the header rules send to
+ * the subgraph (they may change its answer: a French name is not the English one); left out when
+ * none, so keys without header rules are unchanged.
+ */
+export function fieldDigest(
+  parts: Pick<FieldKeyParts, 'fieldId' | 'inputs' | 'scope'> & { readonly variation?: string },
+): string {
+  const { fieldId, inputs, scope, variation } = parts;
+  return sha256(
+    JSON.stringify(variation ? [fieldId, inputs, scope, variation] : [fieldId, inputs, scope]),
+  );
 }
 
 /**

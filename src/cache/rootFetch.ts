@@ -60,7 +60,7 @@ export async function fetchRoot(
     lookups.set(
       unit.index,
       batch.add(
-        unitKey(client.name, entry, '', variables, fetch.scope),
+        unitKey(client.name, entry, '', variables, fetch.scope, fetch.variation),
         guardsOf(client.name, entry, undefined),
       ),
     );

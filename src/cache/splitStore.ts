@@ -52,7 +52,7 @@ export async function storeSplitEntities(
   );
   if (!after.ok || after.versions[0] !== before.versionValue(nested)) return;
   const now = runtime.now();
-  const keyOf = keyMaker(client.name, variables, fetch.scope);
+  const keyOf = keyMaker(client.name, variables, fetch.scope, fetch.variation);
   const writes = entries.flatMap(([identity, { id, object }], i) =>
     units.flatMap((unit) => {
       if (!Object.hasOwn(object, unit.responseKey)) return [];

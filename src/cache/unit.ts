@@ -85,7 +85,8 @@ export function argumentValues(
 
 /**
  * The store key of `unit` for one target (an entity's canonical representation, or `''` for a root
- * field) under the given variables; `scope` is the caller's private scope (PRIVATE units only).
+ * field) under the given variables; `scope` is the caller's private scope (PRIVATE units only);
+ * `variation` the header rules' headers sent to the subgraph (`headerVariation`), `''` when none.
  */
 export function unitKey(
   subgraph: string,
@@ -93,8 +94,9 @@ export function unitKey(
   identity: string,
   variables: Readonly<Record<string, unknown>>,
   scope: string | undefined,
+  variation = '',
 ): string {
-  return keyMaker(subgraph, variables, scope)(unit, identity);
+  return keyMaker(subgraph, variables, scope, variation)(unit, identity);
 }
 
 /** `unitKey` for one fetch: each unit's and each entity's digest computed once. */
@@ -102,6 +104,7 @@ export function keyMaker(
   subgraph: string,
   variables: Readonly<Record<string, unknown>>,
   scope: string | undefined,
+  variation = '',
 ): (unit: Unit, identity: string) => string {
   const fields = new Map<Unit, string>();
   const entities = new Map<string, string>();
@@ -110,7 +113,7 @@ export function keyMaker(
     if (field === undefined) {
       const inputs = unitInputs(unit, variables);
       const unitScope = unit.policy.scope === 'PRIVATE' ? (scope ?? '') : '';
-      field = fieldDigest({ fieldId: unit.fieldId, inputs, scope: unitScope });
+      field = fieldDigest({ fieldId: unit.fieldId, inputs, scope: unitScope, variation });
       fields.set(unit, field);
     }
     let entity = entities.get(identity);

@@ -75,6 +75,12 @@ export interface GatewayConfig {
   readonly explorer: boolean;
   /** Honour `Apollo-Expose-Query-Plan: true` (never in production). */
   readonly exposeQueryPlan: boolean;
+  /**
+   * Absolute path of the header rules (`HEADER_RULES_PATH`, YAML or JSON, Apollo Router's
+   * `headers:` format): which client headers reach which subgraph. Validated at start-up,
+   * watched. @default unset: no client header reaches a subgraph
+   */
+  readonly headerRulesPath: string | undefined;
 }
 
 export interface AuthConfig {
@@ -335,6 +341,7 @@ const schema = z.object({
     })
     .default(0),
   API_KEYS_PATH: z.string().min(1).optional(),
+  HEADER_RULES_PATH: z.string().min(1).optional(),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gw:v1:ratelimit:'),
   RATE_LIMIT_TIERS: z
     .string()
@@ -545,6 +552,7 @@ export function loadConfig(
     },
     introspection: !production,
     exposeQueryPlan: !production,
+    headerRulesPath: v.HEADER_RULES_PATH && path.resolve(cwd, v.HEADER_RULES_PATH),
     cors: {
       origins: corsOrigins,
       allowCredentials: v.CORS_ALLOW_CREDENTIALS,

@@ -126,12 +126,14 @@ export function callerIdentity(principal: Principal | null | undefined): string 
 }
 
 /**
- * The key of a shareable fetch: caller, partition (see `SendOptions.share`) and the exact body
- * sent. The subgraph is implicit: each subgraph client keeps its own fetches.
+ * The key of a shareable fetch: caller, partition (see `SendOptions.share`), the exact body sent
+ * and the header rules' headers (`headers`, see `headerVariation`): fetches that would send other
+ * headers never share. The subgraph is implicit: each subgraph client keeps its own fetches.
  */
-export function fetchKey(identity: string, partition: string, body: string): string {
+export function fetchKey(identity: string, partition: string, body: string, headers = ''): string {
   // why: JSON strings hold no raw newline, so the first line cannot run into the body.
-  return `${JSON.stringify([identity, partition])}\n${body}`;
+  const head = headers ? [identity, partition, headers] : [identity, partition];
+  return `${JSON.stringify(head)}\n${body}`;
 }
 
 /** An `_entities` fetch with its repeated representations left out. */

@@ -6,6 +6,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { traceHeaders, withSpan } from '../observability/tracing.js';
+import { headerVariation } from '../headers/apply.js';
 import { attempt, type AttemptResult } from './attempt.js';
 import { createBreaker, SubgraphFault, type Breaker, type BreakerOptions } from './breaker.js';
 import {
@@ -53,6 +54,13 @@ export interface SubgraphClientOptions {
    * @default true
    */
   readonly dedup?: boolean;
+  /**
+   * The client headers the header rules send to this subgraph for a request (`HEADER_RULES_PATH`);
+   * sent under the gateway's own headers, and part of the deduplication key. @default none
+   */
+  readonly forwardHeaders?: (
+    context: GatewayContext | undefined,
+  ) => Readonly<Record<string, string>>;
 }
 
 /** How one fetch may be deduplicated (see {@link SubgraphClientOptions.dedup}). */
@@ -64,6 +72,11 @@ export interface SendOptions {
    * identical cache misses always share one fetch (no stampede on a cold cache). @default true
    */
   readonly share?: boolean | string;
+  /**
+   * The header rules' headers for this fetch, when the caller computed them already (the cache
+   * keys its entries on them): what is sent is then exactly what the entries were keyed on.
+   */
+  readonly forwarded?: Readonly<Record<string, string>>;
 }
 
 /** One GraphQL request to a subgraph, as the query plan's fetch node describes it. */
@@ -72,6 +85,8 @@ export interface SubgraphRequest {
   readonly variables: Record<string, unknown> | undefined;
   readonly operationName: string | undefined;
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A failed attempt thrown through the circuit breaker, so that it counts as a failure there. */
 class AttemptFault extends SubgraphFault {
@@ -141,6 +156,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const representations = request.variables?.representations;
     const fetch: FailedFetch = {
       context,
+      forwarded: options.forwarded ?? this.forwardedHeaders(context),
       shape: this.shapeOf(request.query),
       representations: Array.isArray(representations) ? representations.length : undefined,
     };
@@ -152,7 +168,12 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       const outcome = await this.fetch(request, body, fetch, requestSignal);
       return this.answer(fetch, outcome, true);
     }
-    const key = fetchKey(callerIdentity(context?.principal), share === true ? '' : share, body);
+    const key = fetchKey(
+      callerIdentity(context?.principal),
+      share === true ? '' : share,
+      body,
+      headerVariation(fetch.forwarded),
+    );
     // why: the shared fetch runs on its own signal, each request waits on its own deadline.
     const joined = await this.inflight.join(key, requestSignal, (signal) =>
       this.fetch(request, body, fetch, signal),
@@ -196,6 +217,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         pool: this.pool,
         path: this.path,
         headers: {
+          // why first: the gateway's own headers below always win (forbidden in rules anyway).
+          ...fetch.forwarded,
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { 'x-request-id': context.requestId } : {}),
@@ -258,6 +281,11 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     return failureResponse(this.name, outcome.failure, fetch.shape, fetch.representations);
   }
 
+  /** The header rules' headers for a fetch of this subgraph in this request. */
+  forwardedHeaders(context: GatewayContext | undefined): Readonly<Record<string, string>> {
+    return this.options.forwardHeaders?.(context) ?? NO_HEADERS;
+  }
+
   /** Closes the pool once its fetches are done; `force` aborts them (shutdown grace ran out). */
   async close(force = false): Promise<void> {
     await (force ? this.pool.destroy() : this.pool.close());
@@ -305,6 +333,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
 /** What a failure needs to know about the fetch it answers. */
 interface FailedFetch {
   readonly context: GatewayContext | undefined;
+  /** The header rules' headers: identical for every request sharing the fetch (deduplication key). */
+  readonly forwarded: Readonly<Record<string, string>>;
   readonly shape: FetchShape;
   readonly representations: number | undefined;
 }
