@@ -42,6 +42,8 @@ export const productResolvers: SubgraphResolvers<ProductLoaders> = {
   Product: {
     __resolveReference: (ref: { id: string }, { loaders }: Context) =>
       loaders.productById.load(ref.id),
+    // The catalogue speaks English and French: `Accept-Language`, English by default.
+    name: (product: ProductRecord, _: unknown, { language }: Context) => product.names[language],
     seller: (product: ProductRecord) => ({ __typename: 'User', id: product.sellerId }),
   },
   User: {

@@ -130,6 +130,7 @@ async function handle(
           query: typeof params.query === 'string' ? params.query : '',
           variables: params.variables,
         }),
+        headers,
       ),
   });
 

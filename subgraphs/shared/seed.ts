@@ -6,13 +6,19 @@
 /** A product as seeded; the product subgraph copies it to allow price updates. */
 export interface SeedProduct {
   readonly id: string;
+  /** In English; `names` has it in every language the product subgraph serves. */
   readonly name: string;
+  readonly names: Readonly<Record<Language, string>>;
   readonly description: string;
   /** Two decimals, 1.00..500.00. */
   readonly price: number;
   readonly inStock: boolean;
   readonly sellerId: string;
 }
+
+/** Languages of the seed's product names (`Accept-Language`; English by default). */
+export const LANGUAGES = ['en', 'fr'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 export interface SeedUser {
   readonly id: string;
@@ -147,6 +153,49 @@ const NOUNS = [
   'Pen',
   'Blanket',
 ];
+/** French names, aligned with the English lists: noun and its gender, `en <material>`, adjective by gender. */
+const NOUNS_FR: readonly (readonly [string, 'm' | 'f'])[] = [
+  ['Chaise', 'f'],
+  ['Lampe', 'f'],
+  ['Clavier', 'm'],
+  ['Tasse', 'f'],
+  ['Sac à dos', 'm'],
+  ['Table', 'f'],
+  ['Carnet', 'm'],
+  ['Bouilloire', 'f'],
+  ['Écharpe', 'f'],
+  ['Horloge', 'f'],
+  ['Bouteille', 'f'],
+  ['Étagère', 'f'],
+  ['Stylo', 'm'],
+  ['Couverture', 'f'],
+];
+const MATERIALS_FR = [
+  'en acier',
+  'en bois',
+  'en coton',
+  'en granit',
+  'en bambou',
+  'en cuir',
+  'en céramique',
+  'en verre',
+  'en laine',
+  'en cuivre',
+];
+const ADJECTIVES_FR: readonly (readonly [m: string, f: string])[] = [
+  ['ergonomique', 'ergonomique'],
+  ['rustique', 'rustique'],
+  ['épuré', 'épurée'],
+  ['fait main', 'faite main'],
+  ['raffiné', 'raffinée'],
+  ['compact', 'compacte'],
+  ['durable', 'durable'],
+  ['léger', 'légère'],
+  ['vintage', 'vintage'],
+  ['moderne', 'moderne'],
+  ['pratique', 'pratique'],
+  ['élégant', 'élégante'],
+];
 const USES = [
   'everyday use',
   'the home office',
@@ -191,7 +240,8 @@ export function generateSeed(options: SeedOptions = {}): Seed {
       'The seed needs users >= 1 and at least as many products and payments as users.',
     );
   }
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const pickIndex = (items: readonly unknown[]): number => Math.floor(random() * items.length);
+  const pick = <T>(items: readonly T[]): T => items[pickIndex(items)] as T;
   // why: the first `userCount` products and payments cycle through the users, so every user
   // sells something and has paid for something; the rest are spread at random.
   const userFor = (i: number): string =>
@@ -207,11 +257,26 @@ export function generateSeed(options: SeedOptions = {}): Seed {
 
   const products: SeedProduct[] = [];
   for (let i = 0; i < productCount; i++) {
-    const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(NOUNS)}`;
+    // why indexes: the same random draws as picking the English words, so the seed is unchanged.
+    const [a, m, n] = [pickIndex(ADJECTIVES), pickIndex(MATERIALS), pickIndex(NOUNS)];
+    const name = `${ADJECTIVES[a]} ${MATERIALS[m]} ${NOUNS[n]}`;
+    const [nounFr, gender] = NOUNS_FR[n]!;
+    const names = {
+      en: name,
+      fr: `${nounFr} ${MATERIALS_FR[m]} ${ADJECTIVES_FR[a]![gender === 'm' ? 0 : 1]}`,
+    };
     const description = `A ${name.toLowerCase()} made for ${pick(USES)}.`;
     const price = Math.round((1 + random() * 499) * 100) / 100;
     const inStock = random() < 0.85;
-    products.push({ id: `p${i + 1}`, name, description, price, inStock, sellerId: userFor(i) });
+    products.push({
+      id: `p${i + 1}`,
+      name,
+      names,
+      description,
+      price,
+      inStock,
+      sellerId: userFor(i),
+    });
   }
 
   const payments: SeedPayment[] = [];

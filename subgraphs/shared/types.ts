@@ -3,6 +3,8 @@ import type {
   GraphQLSchemaModule,
 } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { SubgraphName } from './names.js';
+import { languageOf } from './language.js';
+import type { Language } from './seed.js';
 
 /** The verified caller of a request, as the gateway's internal token describes it. */
 export interface Caller {
@@ -13,6 +15,8 @@ export interface Caller {
 /** Per-request GraphQL context of every subgraph. `loaders` are created for each request. */
 export interface SubgraphContext<TLoaders> {
   readonly caller: Caller | null;
+  /** The request's language (`Accept-Language`), for localized fields. */
+  readonly language: Language;
   readonly loaders: TLoaders;
 }
 
@@ -29,8 +33,11 @@ export type SubgraphResolvers<TLoaders> = GraphQLResolverMap<SubgraphContext<TLo
 export interface SubgraphRuntime {
   /** Typed for `buildSubgraphSchema`, which takes any context. */
   readonly resolvers: NonNullable<GraphQLSchemaModule['resolvers']>;
-  /** Runs once per HTTP request, after authentication. */
-  createContext(caller: Caller | null): SubgraphContext<unknown>;
+  /** Runs once per HTTP request, after authentication; `headers` are the request's (lower case). */
+  createContext(
+    caller: Caller | null,
+    headers: Readonly<Record<string, string>>,
+  ): SubgraphContext<unknown>;
 }
 
 /** A registered subgraph: its name, standard port and how to build its runtime. */
@@ -63,7 +70,11 @@ export function defineSubgraph<TData, TLoaders>(
       return {
         // The resolvers only ever receive the context built just below.
         resolvers: parts.resolvers,
-        createContext: (caller) => ({ caller, loaders: parts.createLoaders(data) }),
+        createContext: (caller, headers) => ({
+          caller,
+          language: languageOf(headers['accept-language']),
+          loaders: parts.createLoaders(data),
+        }),
       };
     },
   };
