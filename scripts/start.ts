@@ -4,6 +4,7 @@
  * `--ports GATEWAY,PRODUCT,USER,PAYMENT` moves the stack (default 4000,4001,4002,4003); without it,
  * `PORT` moves the gateway alone.
  */
+import path from 'node:path';
 import concurrently from 'concurrently';
 import { stackPorts } from './stackPorts.js';
 
@@ -49,6 +50,11 @@ const { result } = concurrently(
         SUBGRAPH_PRODUCT_URL: `http://localhost:${product}/graphql`,
         SUBGRAPH_USER_URL: `http://localhost:${user}/graphql`,
         SUBGRAPH_PAYMENT_URL: `http://localhost:${payment}/graphql`,
+        // The example header rules (Accept-Language reaches the product subgraph); `HEADER_RULES_PATH=`
+        // (empty) turns them off.
+        HEADER_RULES_PATH:
+          process.env.HEADER_RULES_PATH ??
+          path.join(import.meta.dirname, '..', 'deploy', 'header-rules.yaml'),
       }),
       prefixColor: 'green',
     },

@@ -146,7 +146,7 @@ function ruleOf(
   switch (action) {
     case 'insert': {
       const rule = { action, name: name('name'), value: value('value') } as const;
-      return problems.length === before ? (rule as HeaderRule) : undefined;
+      return problems.length === before ? rule : undefined;
     }
     case 'remove':
     case 'propagate': {

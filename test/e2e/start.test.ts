@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSeed } from '../../subgraphs/shared/seed.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 // Ports away from npm start's defaults, so a developer's running stack does not collide.
@@ -59,6 +60,21 @@ describe('npm start', () => {
     };
     expect(body.data.products).toHaveLength(2);
     expect(body.data.products[0]!.seller.name).toBeTruthy();
+  });
+
+  it('answers in French with Accept-Language: fr (the example header rules are on)', async () => {
+    const names = async (language: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'accept-language': language },
+        body: JSON.stringify({ query: '{ product(id: "p1") { name } }' }),
+      });
+      const body = (await response.json()) as { data: { product: { name: string } } };
+      return body.data.product.name;
+    };
+    const p1 = getSeed().productById.get('p1')!.names;
+    expect(await names('fr-FR,fr;q=0.9')).toBe(p1.fr);
+    expect(await names('en')).toBe(p1.en);
   });
 
   it('prefixes each service’s logs with its name', () => {

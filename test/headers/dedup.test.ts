@@ -43,7 +43,7 @@ describe('deduplication keeps fetches with different propagated headers apart', 
       metrics: createMetrics(),
       dedup: true,
       // The rule `propagate: { named: accept-language }`, as the header rules apply it.
-      forwardHeaders: (context) => {
+      forwardHeaders: (context): Record<string, string> => {
         const language = context?.headers['accept-language'];
         return language ? { 'accept-language': language } : {};
       },

@@ -5,6 +5,7 @@ import {
   headersRead,
   headerVariation,
   rulesFor,
+  type InboundHeaders,
 } from '../../src/headers/apply.js';
 import { forbiddenHeaders } from '../../src/headers/forbidden.js';
 import { preferredLanguage } from '../../src/headers/normalize.js';
@@ -30,7 +31,7 @@ function problems(text: string): readonly string[] {
 }
 
 /** What `subgraph` receives for these client headers under these rules. */
-function sent(text: string, subgraph: string, inbound: Record<string, string | string[]>) {
+function sent(text: string, subgraph: string, inbound: InboundHeaders) {
   return applyHeaderRules(rulesFor(rules(text), subgraph), inbound, forbidden);
 }
 
