@@ -48,14 +48,19 @@ export function applyHeaderRules(
   return Object.fromEntries(out);
 }
 
-/** A client header's value, repeated fields joined; undefined when absent or over the bound. */
+/** A client header's value, repeated fields joined; undefined when absent, over the bound or unsendable. */
 function clientValue(inbound: InboundHeaders, name: string): string | undefined {
   if (!Object.hasOwn(inbound, name)) return undefined;
   const raw = inbound[name];
   const value = Array.isArray(raw) ? raw.join(', ') : (raw as string | undefined);
   if (value === undefined || Buffer.byteLength(value) > MAX_VALUE_BYTES) return undefined;
-  return value;
+  // why: a value the HTTP client would refuse to send must not fail the fetch (and count against
+  // the subgraph's circuit breaker): it counts as absent.
+  return SENDABLE.test(value) ? value : undefined;
 }
+
+/** A field value undici sends (RFC 9110 §5.5 field-content, obs-text included). */
+const SENDABLE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * What the sent headers add to a cache or deduplication key: `''` when none, else their names and

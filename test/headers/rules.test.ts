@@ -198,6 +198,7 @@ describe('applyHeaderRules', () => {
       { 'accept-language': '*' },
       { 'accept-language': 'en' },
     ],
+    ['- propagate: { named: x-a, default: d }', { 'x-a': 'bad\x7fvalue' }, { 'x-a': 'd' }],
     ['- propagate: { named: x-a, normalize: lowercase }', { 'x-a': ' MiXed ' }, { 'x-a': 'mixed' }],
   ] as const)('%s with %j sends %j', (rule, inbound, expected) => {
     expect(sent(`all:\n  request:\n    ${rule}\n`, 'any', inbound)).toEqual(expected);
