@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { PROCESS_TESTS } from './test/tiers.js';
+import { CLUSTER_SUITES, PROCESS_TESTS } from './test/tiers.js';
 
 export default defineConfig({
   // why: Vite resolves `graphql` to its ESM build (`module` field) for source files while Node (and
@@ -11,13 +11,22 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers on free ports; files run in parallel processes.
     pool: 'forks',
-    // Two tiers (test/tiers.ts): `vitest run` runs both, `vitest run --project fast` the first.
+    // Two tiers (test/tiers.ts): `vitest run` runs both, `vitest run --project fast` the first;
+    // `cluster` runs the Redis-backed suites again on one real Redis Cluster (CLUSTER_SUITES).
     projects: [
       {
         extends: true,
         test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...PROCESS_TESTS] },
       },
       { extends: true, test: { name: 'processes', include: [...PROCESS_TESTS] } },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: [...CLUSTER_SUITES],
+          globalSetup: ['test/redis/clusterSetup.ts'],
+        },
+      },
     ],
   },
 });

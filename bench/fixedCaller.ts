@@ -1,16 +1,22 @@
 import path from 'node:path';
 import type { GatewayContext } from '../src/context.js';
-import { createInternalTokenSigner, type InternalTokenSigner } from '../src/auth/internalToken.js';
+import {
+  createInternalTokenSigner,
+  type InternalTokenRequest,
+  type InternalTokenSigner,
+} from '../src/auth/internalToken.js';
 import { loadDevKeys } from '../src/auth/keys.js';
 
 /**
  * The subgraph headers of the benchmark's baseline contenders (plain `@apollo/gateway`, Hive
  * Gateway): the subgraphs answer only the gateway's internal tokens, so these contenders send each
  * subgraph the development-key internal token of one fixed caller (`BENCH_CALLER_SUB`,
- * `BENCH_CALLER_SCOPES`), signed and cached like ours. They verify and filter nothing.
+ * `BENCH_CALLER_SCOPES`), signed and cached like ours, bound to the request's query text when the
+ * contender passes it (subgraphs refuse a token bound to another query). They verify and filter nothing.
  */
 export function fixedCallerHeaders(): (
   subgraph: string,
+  request?: InternalTokenRequest,
 ) => ReturnType<InternalTokenSigner['headers']> {
   const signer = createInternalTokenSigner(
     loadDevKeys(path.resolve(process.env.DEV_KEYS_DIR || '.dev-keys')).internal,
@@ -24,5 +30,5 @@ export function fixedCallerHeaders(): (
         claims: {},
       }
     : null;
-  return (subgraph) => signer.headers(subgraph, caller);
+  return (subgraph, request) => signer.headers(subgraph, caller, request);
 }

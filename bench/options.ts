@@ -17,7 +17,7 @@ export interface BenchOptions {
 }
 
 const VALUED = ['runs', 'duration', 'warmup', 'connections', 'only', 'workloads', 'json'];
-const FLAGS = ['no-budgets'];
+const FLAGS = ['no-budgets', 'no-cluster'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const problems: string[] = [];

@@ -21,7 +21,8 @@ const gateway = new ApolloGateway({
     new RemoteGraphQLDataSource({
       url,
       async willSendRequest({ request }) {
-        const { authorization } = await subgraphHeaders(name);
+        const query = request.query ?? '';
+        const { authorization } = await subgraphHeaders(name, { query, mutation: false });
         if (authorization) request.http?.headers.set('authorization', authorization);
       },
     }),

@@ -4,7 +4,15 @@
  */
 
 /** Which contender a row belongs to, whatever its display name. */
-export type ContenderKey = 'plain' | 'hive' | 'ours' | 'cached' | 'cachedRedis' | 'budgetsRedis';
+export type ContenderKey =
+  | 'plain'
+  | 'hive'
+  | 'ours'
+  | 'cached'
+  | 'cachedRedis'
+  | 'budgetsRedis'
+  | 'cachedCluster'
+  | 'budgetsCluster';
 
 /** One measured run of one contender on one workload. */
 export interface Measurement {
@@ -161,3 +169,21 @@ export function targets(rows: readonly Row[], workload: string): string[] {
 }
 
 type Test = (a: Row, b: Row) => { met: boolean; numbers: string };
+
+/**
+ * What the Redis Cluster costs on one workload: the warm cache and the budgets on the cluster
+ * against the same on one Redis node, req/s and p99 (no goal, a record).
+ */
+export function clusterCost(rows: readonly Row[], workload: string): string[] {
+  const of = (key: ContenderKey) => rows.find((r) => r.workload === workload && r.key === key);
+  const line = (what: string, cluster: Row | undefined, node: Row | undefined) =>
+    !cluster || !node
+      ? `  ${what}: n/a (not measured)`
+      : `  ${what}: ${(cluster.rps / node.rps).toFixed(2)}× the req/s of one node ` +
+        `(cluster ${cluster.rps.toFixed(0)}, node ${node.rps.toFixed(0)}), p99 ${ms(cluster.p99)} vs ${ms(node.p99)} ms`;
+  return [
+    `${workload}:`,
+    line('warm cache', of('cachedCluster'), of('cachedRedis')),
+    line('budgets', of('budgetsCluster'), of('budgetsRedis')),
+  ];
+}

@@ -3,7 +3,8 @@
  * on the same supergraph and the same three subgraph processes. Contenders: (a) plain
  * `@apollo/gateway` in `@apollo/server`'s standalone server, the baseline; (b) Hive Gateway
  * (bench/hiveGateway.ts); and this gateway: cache off, cache warm in process, cache warm in Redis
- * (`BENCH_REDIS_URL`), budgets in Redis. Each (workload, contender) is warmed up, then measured
+ * (`BENCH_REDIS_URL`), budgets in Redis, and the warm cache and budgets on a Redis Cluster started
+ * for the run (bench/cluster.ts). Each (workload, contender) is warmed up, then measured
  * `--runs` times, runs interleaved across contenders; a row shows the medians. bench/README.md
  * explains the options, the columns and the targets block.
  */
@@ -13,11 +14,13 @@ import path from 'node:path';
 import { prepareSupergraph } from '../src/supergraph/prepare.js';
 import { composeFor } from '../test/helpers/stack.js';
 import { budgetContenders, UNLIMITED_BUDGET } from './budgets.js';
+import { CLUSTER_CONTENDERS, startBenchCluster, type BenchCluster } from './cluster.js';
 import { describeMachine, otherCpuWindow, pidListeningOn } from './machine.js';
 import { parseOptions } from './options.js';
 import { pinSelf, startNode, type BenchProcess } from './processes.js';
 import {
   addRatios,
+  clusterCost,
   printTable,
   summarize,
   targets,
@@ -50,6 +53,7 @@ const PORTS = {
   ours: 5000,
   cached: 5002,
   cachedRedis: 5003,
+  cachedCluster: 5006,
 };
 // The per-field cache: in process always, on Redis too when BENCH_REDIS_URL is set (e.g. redis://127.0.0.1:6379).
 const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL;
@@ -96,7 +100,9 @@ async function main(): Promise<void> {
 
   await mintTokens(WORKLOADS, DEV_KEYS_DIR);
   const started: BenchProcess[] = [];
+  let cluster: BenchCluster | null = null;
   try {
+    cluster = await startBenchCluster(selected);
     for (const name of ['product', 'user', 'payment'] as const) {
       started.push(
         await startNode(
@@ -109,7 +115,12 @@ async function main(): Promise<void> {
         ),
       );
     }
-    const contenders = await startContenders(supergraphPath, plainSupergraphPath, started);
+    const contenders = await startContenders(
+      supergraphPath,
+      plainSupergraphPath,
+      started,
+      cluster?.nodes,
+    );
     // A local Redis server works for the Redis rows: its CPU is the benchmark's, not "other".
     const usesRedis = contenders.some((c) => c.key === 'cachedRedis' || c.key === 'budgetsRedis');
     const redisPid = usesRedis ? localRedisPid() : null;
@@ -117,11 +128,13 @@ async function main(): Promise<void> {
       process.pid,
       ...started.map((p) => p.pid),
       ...(redisPid ? [redisPid] : []),
+      ...(cluster?.pids ?? []),
     ];
 
     console.log(
       `pinning: gateways on CPU 0, load generator and subgraphs on CPU 1: ${pinned ? 'yes' : 'no (taskset missing)'}` +
-        (redisPid ? `; local Redis (pid ${redisPid}) counted as the benchmark's` : ''),
+        (redisPid ? `; local Redis (pid ${redisPid}) counted as the benchmark's` : '') +
+        (cluster ? `; Redis Cluster (6 nodes, any CPU) counted as the benchmark's` : ''),
     );
     console.log(
       `load: autocannon, ${options.connections} connections; per workload and contender ${options.warmup} s warm-up, ` +
@@ -153,12 +166,17 @@ async function main(): Promise<void> {
     const targetLines = workloads.flatMap((w) => targets(rows, w.name));
     console.log(`\ntargets (ours cold = cache off, every other feature on):`);
     for (const line of targetLines) console.log(line);
+    if (cluster) {
+      console.log(`\nRedis Cluster (3 masters + 3 replicas) against one Redis node:`);
+      for (const w of workloads) for (const line of clusterCost(rows, w.name)) console.log(line);
+    }
     console.log(`\nmachine at the end: ${describeMachine()}`);
     if (options.json)
       writeJson(options.json, { command: command.trimEnd(), loadAtStart, rows, targetLines });
     await singleRequests(contenders, workloads, CACHE_ADMIN_TOKEN);
   } finally {
     await Promise.all(started.map((p) => p.stop()));
+    await cluster?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -168,6 +186,7 @@ async function startContenders(
   supergraphPath: string,
   plainSupergraphPath: string,
   started: BenchProcess[],
+  clusterNodes?: string,
 ): Promise<Contender[]> {
   // Plain and Hive verify nothing; they call the subgraphs as this caller (plainGateway.ts).
   const caller = WORKLOADS.find((w) => w.token)?.token;
@@ -226,6 +245,17 @@ async function startContenders(
         RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
       }),
     ]);
+  if (clusterNodes)
+    plans.push([
+      'cachedCluster',
+      CLUSTER_CONTENDERS.cache,
+      PORTS.cachedCluster,
+      ours(PORTS.cachedCluster, {
+        REDIS_CLUSTER_NODES: clusterNodes,
+        CACHE_KEY_PREFIX: prefix,
+        RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
+      }),
+    ]);
   const contenders: Contender[] = [];
   for (const [key, name, port, start] of plans) {
     if (!selected(name)) continue;
@@ -233,10 +263,16 @@ async function startContenders(
     started.push(child);
     contenders.push({ key, name, url: url(port), process: child });
   }
-  // Cost budgets in Redis, cache off: compare with `ours` (bench/budgets.ts; --no-budgets skips).
-  for (const extra of await budgetContenders(supergraphPath, DEV_KEYS_DIR, selected)) {
+  // Cost budgets in Redis (one node, and the cluster), cache off: compare with `ours`
+  // (bench/budgets.ts; --no-budgets skips).
+  for (const extra of await budgetContenders(
+    supergraphPath,
+    DEV_KEYS_DIR,
+    selected,
+    clusterNodes,
+  )) {
     started.push(extra.process);
-    contenders.push({ key: 'budgetsRedis', name: extra.process.name, ...extra });
+    contenders.push({ name: extra.process.name, ...extra });
   }
   return contenders;
 }

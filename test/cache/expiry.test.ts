@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { keysMatching, redisAvailable, testRedisClient } from '../helpers/redis.js';
 import { dropKeys, received, startCacheStack, type CacheStack } from './harness.js';
 
 describe.skipIf(!(await redisAvailable()))('real expiry in Redis, end to end', () => {
   let stack: CacheStack;
-  let redis: Redis;
+  let redis: ReturnType<typeof testRedisClient>;
   beforeAll(async () => {
     stack = await startCacheStack('expiry');
-    redis = new Redis(REDIS_URL);
+    redis = testRedisClient();
   });
   afterAll(async () => {
     redis?.disconnect();
@@ -18,7 +17,7 @@ describe.skipIf(!(await redisAvailable()))('real expiry in Redis, end to end', (
   });
 
   const pttls = async (pattern: string) => {
-    const keys = await redis.keys(`${stack.prefix}${pattern}`);
+    const keys = await keysMatching(redis, `${stack.prefix}${pattern}`);
     return Promise.all(keys.map((k) => redis.pttl(k)));
   };
 

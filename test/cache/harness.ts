@@ -1,6 +1,12 @@
-import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import {
+  keysMatching,
+  ON_TEST_CLUSTER,
+  testRedisClient,
+  testRedisEnv,
+  uniquePrefix,
+} from '../helpers/redis.js';
 import type { SubgraphName } from '../../subgraphs/shared/names.js';
 
 export const ADMIN_TOKEN = 'cache-admin-token-for-tests';
@@ -15,22 +21,51 @@ export interface CacheStack extends Stack {
   readonly prefix: string;
 }
 
-/** The real stack with the cache on Redis under a unique prefix (rate limits too). */
+/**
+ * The real stack with the cache on the test Redis (one node, or the `cluster` project's cluster)
+ * under a unique prefix (rate limits too). On the cluster, `stop()` fails when the gateway fell back
+ * from Redis even once: a `CROSSSLOT` (or any Redis error) would otherwise only cost speed, silently.
+ * Resolves once `/ready` answers 200 (Redis connected, on a cluster every slot served), as a
+ * balancer would wait: before that, the client has no offline queue and every command falls back.
+ */
 export async function startCacheStack(
   name: string,
   env: Record<string, string> = {},
 ): Promise<CacheStack> {
   const prefix = uniquePrefix(`cache-${name}`);
+  // On the cluster, the gateway's warnings say which command fell back and why.
+  const warnings: string[] = [];
+  const log = ON_TEST_CLUSTER
+    ? pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) })
+    : undefined;
   const stack = await startStack({
+    ...(log ? { log } : {}),
     env: {
-      REDIS_URL,
+      ...testRedisEnv(),
       CACHE_KEY_PREFIX: prefix,
       RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
       ADMIN_TOKEN,
       ...env,
     },
   });
-  return Object.assign(stack, { prefix });
+  const readyUrl = stack.url.replace(/\/graphql$/, '/ready');
+  const deadline = Date.now() + 30_000;
+  while ((await fetch(readyUrl)).status !== 200) {
+    if (Date.now() > deadline) throw new Error('the cache stack did not become ready in 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const stopStack = stack.stop.bind(stack);
+  return Object.assign(stack, {
+    prefix,
+    async stop() {
+      const fallbacks = ON_TEST_CLUSTER ? await counter(stack, 'redisFallbacks', {}) : 0;
+      await stopStack();
+      if (fallbacks)
+        throw new Error(
+          `the gateway fell back from the Redis Cluster ${fallbacks} times: ${warnings.join('')}`,
+        );
+    },
+  });
 }
 
 /** Requests each subgraph received since the last `resetStats()`. */
@@ -63,13 +98,12 @@ export async function counter(
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Deletes every key under `prefix` from the shared test Redis. */
-export async function dropKeys(prefix: string, url = REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+/** Deletes every key under `prefix` from the test Redis (one key a command: slot-safe). */
+export async function dropKeys(prefix: string): Promise<void> {
+  const redis = testRedisClient({ maxRetriesPerRequest: 1 });
   try {
-    await redis.connect();
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    const keys = await keysMatching(redis, `${prefix}*`);
+    await Promise.all(keys.map((key) => redis.del(key)));
   } finally {
     redis.disconnect();
   }

@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { keysMatching, redisAvailable, testRedisClient } from '../helpers/redis.js';
 import { devToken } from '../helpers/tokens.js';
 import {
   ADMIN_TOKEN,
@@ -141,9 +140,9 @@ describe.skipIf(!(await redisAvailable()))('per-field cache over HTTP, on Redis'
   it('treats garbage in Redis as a miss: never served, never a 500, overwritten', async () => {
     const query = '{ products(first: 2) { name } }';
     const first = await stack.query(query);
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedisClient();
     try {
-      const keys = await redis.keys(`${stack.prefix}f:*`);
+      const keys = await keysMatching(redis, `${stack.prefix}f:*`);
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) await redis.set(key, '{"not": "an entry"');
     } finally {
@@ -285,9 +284,9 @@ describe.skipIf(!(await redisAvailable()))('per-field cache over HTTP, on Redis'
       await stack.query('{ products(first: 2) { name } }');
       await invalidate(stack, '{"type":"Product","id":"p1"}', `Bearer ${ADMIN_TOKEN}`);
       await invalidate(stack, '{"subgraph":"product"}', `Bearer ${ADMIN_TOKEN}`);
-      const redis = new Redis(REDIS_URL);
+      const redis = testRedisClient();
       try {
-        const keys = await redis.keys(`${stack.prefix}*`);
+        const keys = await keysMatching(redis, `${stack.prefix}*`);
         expect(keys.some((k) => k.includes('ver:Product:p1'))).toBe(true);
         for (const key of keys) expect(await redis.pttl(key), key).toBeGreaterThan(0);
       } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisAvailable } from '../helpers/redis.js';
+import { ON_TEST_CLUSTER, redisAvailable } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 import { dropKeys, startCacheStack } from './harness.js';
@@ -189,11 +189,13 @@ function variantTests(
   });
 }
 
-variantTests(
-  'in-process LRU',
-  () => startStack(),
-  (s) => s.stop(),
-);
+describe.skipIf(ON_TEST_CLUSTER)('in-process', () => {
+  variantTests(
+    'in-process LRU',
+    () => startStack(),
+    (s) => s.stop(),
+  );
+});
 
 describe.skipIf(!(await redisAvailable()))('on Redis', () => {
   variantTests(

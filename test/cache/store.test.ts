@@ -5,9 +5,10 @@ import { createRedisCacheStore } from '../../src/cache/store.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import {
-  REDIS_URL,
   redisAvailable,
+  ON_TEST_CLUSTER,
   startOwnRedis,
+  testRedisTarget,
   uniquePrefix,
   type OwnRedis,
 } from '../helpers/redis.js';
@@ -18,7 +19,7 @@ describe.skipIf(!(await redisAvailable()))('the Redis store', () => {
   const metrics = createMetrics({ processMetrics: false });
   let redis: RedisClient;
   beforeAll(async () => {
-    redis = createRedis({ url: REDIS_URL, log: pino({ level: 'silent' }) });
+    redis = createRedis({ ...testRedisTarget(), log: pino({ level: 'silent' }) });
     // why: no offline queue (by design): commands before the connection is ready fail at once.
     await new Promise((resolve) => redis.once('ready', resolve));
   });
@@ -73,41 +74,44 @@ describe.skipIf(!(await redisAvailable()))('the Redis store', () => {
   });
 });
 
-describe.skipIf(!(await redisAvailable()))('the Redis store while Redis is down', () => {
-  let own: OwnRedis;
-  let redis: RedisClient;
-  beforeAll(async () => {
-    own = await startOwnRedis();
-    redis = createRedis({ url: own.url, log: pino({ level: 'silent' }) });
-    await new Promise((resolve) => redis.once('ready', resolve));
-  });
-  let stopped = false;
-  afterAll(async () => {
-    redis?.disconnect();
-    // why: the helper's stop() waits for an exit that already happened when called twice.
-    if (!stopped) await own?.stop();
-  });
+describe.skipIf(ON_TEST_CLUSTER || !(await redisAvailable()))(
+  'the Redis store while Redis is down',
+  () => {
+    let own: OwnRedis;
+    let redis: RedisClient;
+    beforeAll(async () => {
+      own = await startOwnRedis();
+      redis = createRedis({ url: own.url, log: pino({ level: 'silent' }) });
+      await new Promise((resolve) => redis.once('ready', resolve));
+    });
+    let stopped = false;
+    afterAll(async () => {
+      redis?.disconnect();
+      // why: the helper's stop() waits for an exit that already happened when called twice.
+      if (!stopped) await own?.stop();
+    });
 
-  it('never rejects, counts fallbacks and logs once per outage', async () => {
-    const metrics = createMetrics({ processMetrics: false });
-    const warnings: string[] = [];
-    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-    const store = createRedisCacheStore({ redis, prefix: 'x:', metrics, log });
-    await own.stop();
-    stopped = true;
-    for (let i = 0; i < 5; i++) {
-      expect(await store.mget(['a'], ['v'])).toEqual({
-        ok: false,
-        entries: [undefined],
-        versions: [''],
-      });
-      await store.mset([{ key: 'a', value: 'A', ttlSeconds: 1 }]);
-      expect(await store.bumpVersions(['v'])).toBe(false);
-    }
-    const fallbacks = (await metrics.redisFallbacks.get()).values.find(
-      (v) => v.labels.feature === 'cache',
-    );
-    expect(fallbacks?.value).toBe(15);
-    expect(warnings.filter((w) => w.includes('cache: redis failed'))).toHaveLength(1);
-  });
-});
+    it('never rejects, counts fallbacks and logs once per outage', async () => {
+      const metrics = createMetrics({ processMetrics: false });
+      const warnings: string[] = [];
+      const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+      const store = createRedisCacheStore({ redis, prefix: 'x:', metrics, log });
+      await own.stop();
+      stopped = true;
+      for (let i = 0; i < 5; i++) {
+        expect(await store.mget(['a'], ['v'])).toEqual({
+          ok: false,
+          entries: [undefined],
+          versions: [''],
+        });
+        await store.mset([{ key: 'a', value: 'A', ttlSeconds: 1 }]);
+        expect(await store.bumpVersions(['v'])).toBe(false);
+      }
+      const fallbacks = (await metrics.redisFallbacks.get()).values.find(
+        (v) => v.labels.feature === 'cache',
+      );
+      expect(fallbacks?.value).toBe(15);
+      expect(warnings.filter((w) => w.includes('cache: redis failed'))).toHaveLength(1);
+    });
+  },
+);

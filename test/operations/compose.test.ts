@@ -16,10 +16,11 @@ interface Service {
   image?: string;
   build?: unknown;
   command?: string[];
+  profiles?: string[];
   entrypoint?: string[];
   environment?: Record<string, string | number>;
   ports?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
   healthcheck?: { test: string[] };
   volumes?: string[];
   stop_grace_period?: string;
@@ -129,6 +130,45 @@ describe('docker-compose.yml', () => {
         Number(resolve(env.SHUTDOWN_GRACE_MS!)) + Number(resolve(env.SHUTDOWN_DELAY_MS ?? '0'));
       expect(seconds(gw.stop_grace_period ?? '10s') * 1000).toBeGreaterThan(drainMs);
     }
+  });
+
+  it('has a `cluster` profile: six cluster nodes, a one-shot create job, gateways that can switch', () => {
+    const nodes = Object.entries(services).filter(([, s]) =>
+      s.command?.join(' ').includes('--cluster-enabled yes'),
+    );
+    expect(nodes.map(([name]) => name).sort()).toEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => `redis-node-${n}`),
+    );
+    for (const [, node] of nodes) {
+      expect(node.image).toBe('redis:7-alpine');
+      expect(node.profiles).toEqual(['cluster']);
+    }
+    const job = services['redis-cluster'];
+    expect(job?.profiles).toEqual(['cluster']);
+    expect(job?.command?.join(' ')).toMatch(
+      /--cluster create .*--cluster-replicas 1 --cluster-yes/,
+    );
+    for (const [name] of nodes) expect(job?.depends_on?.[name]?.condition).toBe('service_healthy');
+    for (const [, gw] of gateways) {
+      // optional: without the profile the gateways start on the one Redis, as before
+      expect(gw.depends_on?.['redis-cluster']).toEqual({
+        condition: 'service_completed_successfully',
+        required: false,
+      });
+      // the documented switch: REDIS_URL emptied, seed nodes named
+      const env = Object.fromEntries(
+        Object.entries(gw.environment ?? {}).map(([k, v]) => [k, resolve(v)]),
+      );
+      const config = loadConfig({
+        ...env,
+        REDIS_URL: '',
+        REDIS_CLUSTER_NODES: 'redis-node-1:6379,redis-node-2:6379,redis-node-3:6379',
+        SUPERGRAPH_PATH: path.join(root, 'supergraph.graphql'),
+      });
+      expect(config.redisUrl).toBeUndefined();
+      expect(config.redisClusterNodes).toHaveLength(3);
+    }
+    expect(read('docker-compose.yml')).toContain('docker compose --profile cluster up');
   });
 });
 

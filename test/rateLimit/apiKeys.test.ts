@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileApiKeySource } from '../../src/auth/apiKeySource.js';
 import { hashApiKey, newApiKey, parseApiKeys } from '../../src/auth/apiKeys.js';
 import { createApiKeyFile, type ApiKeyFile } from '../helpers/apiKeys.js';
-import { redisAvailable, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { redisAvailable, testRedisEnv, uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   if (hasRedis)
     stack = await startStack({
       env: {
-        REDIS_URL,
+        ...testRedisEnv(),
         RATE_LIMIT_KEY_PREFIX: uniquePrefix('apikeys'),
         RATE_LIMIT_CAPACITY: '30',
         RATE_LIMIT_REFILL_PER_SECOND: '0.001',

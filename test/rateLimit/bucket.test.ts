@@ -1,14 +1,13 @@
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BucketPolicy, RateLimiter } from '../../src/rateLimit/bucket.js';
 import { memoryBucket } from '../../src/rateLimit/memoryBucket.js';
 import { redisBucket } from '../../src/rateLimit/redisBucket.js';
-import { REDIS_URL, redisAvailable, uniquePrefix } from '../helpers/redis.js';
+import { redisAvailable, testRedisClient, uniquePrefix } from '../helpers/redis.js';
 
 // One contract, two stores: every case runs on the in-process bucket and on the Lua script in a
-// real Redis (the shared test Redis, under a unique key prefix), with the clock passed in.
+// real Redis (the test Redis, one node or the cluster, under a unique key prefix), with the clock passed in.
 const hasRedis = await redisAvailable();
-const redis = hasRedis ? new Redis(REDIS_URL, { maxRetriesPerRequest: 0 }) : undefined;
+const redis = hasRedis ? testRedisClient({ maxRetriesPerRequest: 0 }) : undefined;
 afterAll(() => redis?.disconnect());
 
 const prefix = uniquePrefix('bucket');

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisAvailable, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { ON_TEST_CLUSTER, redisAvailable, testRedisEnv, uniquePrefix } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 import { keyPool } from '../helpers/apiKeys.js';
 
-// Cost budgets through HTTP, on the shared test Redis under a unique key prefix. Capacity 30 (small
+// Cost budgets through HTTP, on the test Redis (one node, or the `cluster` project's cluster) under a unique key prefix. Capacity 30 (small
 // enough to exhaust in three requests), refilled so slowly that no test depends on its speed; the
 // `persecond` tier (1 point a second) is for the exact Retry-After.
 const hasRedis = await redisAvailable();
@@ -16,7 +16,7 @@ const prefix = uniquePrefix('budgets');
 // API keys name budgets only once issued (API_KEYS_PATH): each caller gets a key of its own.
 const keys = keyPool();
 const env = (extra: Record<string, string> = {}) => ({
-  REDIS_URL,
+  ...testRedisEnv(),
   RATE_LIMIT_KEY_PREFIX: prefix,
   API_KEYS_PATH: keys.file.path,
   RATE_LIMIT_CAPACITY: '30',
@@ -36,8 +36,14 @@ beforeAll(async () => {
   if (hasRedis) stack = await startStack({ env: env() });
 });
 afterAll(async () => {
+  // why: on the cluster a CROSSSLOT would only show as the local fallback budget.
+  const fallbacks =
+    ON_TEST_CLUSTER && stack
+      ? await metric(stack, 'gateway_redis_fallbacks_total{feature="rateLimit"}')
+      : 0;
   await stack?.stop();
   keys.file.remove();
+  expect(fallbacks).toBe(0);
 });
 
 /** A fresh caller (its own issued API key, so its own bucket). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { addressBudget } from '../../src/rateLimit/caller.js';
-import { redisAvailable, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { redisAvailable, testRedisEnv, uniquePrefix } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
 
 // Whose budget an anonymous request spends, over HTTP on the shared test Redis: never a value the
@@ -19,7 +19,7 @@ afterAll(async () => {
 async function gateway(env: Record<string, string> = {}): Promise<Stack> {
   const stack = await startStack({
     env: {
-      REDIS_URL,
+      ...testRedisEnv(),
       RATE_LIMIT_KEY_PREFIX: uniquePrefix('identity'),
       RATE_LIMIT_CAPACITY: '30',
       RATE_LIMIT_REFILL_PER_SECOND: '0.001',

@@ -21,7 +21,7 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/names.
 import { startSubgraph, type SubgraphHandle } from '../../subgraphs/shared/server.js';
 import { getSeed } from '../../subgraphs/shared/seed.js';
 import { dropKeys } from '../cache/harness.js';
-import { REDIS_URL, redisAvailable, uniquePrefix } from '../helpers/redis.js';
+import { redisAvailable, testRedisEnv, uniquePrefix } from '../helpers/redis.js';
 import { composeFor, postGraphQL, type GraphQLResponse } from '../helpers/stack.js';
 import { DEV_KEYS_DIR, devToken, lazyInternalAuth } from '../helpers/tokens.js';
 
@@ -151,7 +151,7 @@ describe.skipIf(!(await redisAvailable()))('owner-only data and the per-field ca
       SUPERGRAPH_PATH: supergraphPath,
       LOG_LEVEL: 'silent',
       DEV_KEYS_DIR,
-      REDIS_URL,
+      ...testRedisEnv(),
       CACHE_KEY_PREFIX: prefix,
       RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
     });
