@@ -125,8 +125,8 @@ describe('gateways following the registry', () => {
   it('keeps serving the last good supergraph while the registry is down', async () => {
     await registry.stopServer();
     for (const { lines } of gateways)
-      await until(async () =>
-        lines.some((l) => l.includes('supergraph poll failed')) ? true : undefined,
+      await until(() =>
+        Promise.resolve(lines.some((l) => l.includes('supergraph poll failed')) || undefined),
       );
     for (const { url } of gateways) {
       const response = await postGraphQL(url, { query: '{ products(first: 1) { name } }' });
