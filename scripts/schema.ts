@@ -23,6 +23,7 @@ const USAGE = `Usage: npm run schema -- COMMAND [options]
                    development key, as \`npm run token\` does)
   --commit SHA     recorded with a publish (default: GITHUB_SHA or CI_COMMIT_SHA when set)
   --author NAME    recorded with a publish
+  --wait SECONDS   retry while the registry does not answer yet, up to this long (start-up scripts)
   --json           print the registry's JSON answer
   -h, --help       this text
 
@@ -45,6 +46,7 @@ try {
       token: { type: 'string' },
       commit: { type: 'string' },
       author: { type: 'string' },
+      wait: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -67,6 +69,9 @@ const registry = (values.registry ?? process.env.REGISTRY_URL ?? 'http://localho
   '',
 );
 if (!URL.canParse(registry)) usageError(`--registry must be a URL (got "${registry}")`);
+if (values.wait !== undefined && !/^\d+$/.test(values.wait))
+  usageError(`--wait takes whole seconds (got "${values.wait}")`);
+const waitUntil = Date.now() + Number(values.wait ?? 0) * 1000;
 // why: `npm run` changes into the package folder; INIT_CWD is where the user typed the command.
 const cwd = process.env.INIT_CWD ?? process.cwd();
 
@@ -84,19 +89,24 @@ async function token(): Promise<string | undefined> {
 
 async function call(method: string, route: string, body?: unknown) {
   const bearer = await token();
-  let response: Response;
-  try {
-    response = await fetch(`${registry}${route}`, {
-      method,
-      headers: {
-        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch (error) {
-    console.error(`schema: the registry at ${registry} does not answer: ${String(error)}`);
-    process.exit(1);
+  let response: Response | undefined;
+  while (!response) {
+    try {
+      response = await fetch(`${registry}${route}`, {
+        method,
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      if (Date.now() > waitUntil) {
+        console.error(`schema: the registry at ${registry} does not answer: ${String(error)}`);
+        process.exit(1);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
   const text = await response.text();
   let json: unknown;

@@ -10,7 +10,7 @@ export interface UrlSourceOptions {
   /** The bearer token for each poll (minted per call in development). */
   readonly token: () => Promise<string | undefined>;
   readonly log: Logger;
-  /** How long start-up waits for a first supergraph, in ms. @default 30000 */
+  /** How long start-up waits for a first supergraph, in ms. @default 60000 */
   readonly initialTimeoutMs?: number;
   /** Abort one poll after this long, in ms. @default 5000 */
   readonly requestTimeoutMs?: number;
@@ -44,7 +44,7 @@ export async function urlSupergraphSource(options: UrlSourceOptions): Promise<Su
     return prepared;
   };
 
-  const deadline = Date.now() + (options.initialTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.initialTimeoutMs ?? 60_000);
   let initial: PreparedSupergraph | undefined;
   for (let delay = 100; !initial; delay = Math.min(delay * 2, 2000)) {
     try {
