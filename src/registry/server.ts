@@ -169,7 +169,7 @@ export function createRegistryServer(deps: {
       return { status: 200, body: { status: 'ok' } };
     const matches = routes.flatMap((route) => {
       const match = route.pattern.exec(pathname);
-      return match ? [{ route, params: match.slice(1).map(decodeURIComponent) }] : [];
+      return match ? [{ route, params: match.slice(1).map(safeDecode) }] : [];
     });
     if (matches.length === 0) return notFound(`no route ${pathname}`);
     const found = matches.find((m) => m.route.method === req.method);
@@ -258,6 +258,15 @@ export function createRegistryServer(deps: {
         httpServer.closeAllConnections();
       }),
   };
+}
+
+/** A path segment decoded; malformed escapes become a name that fails validation (400). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '%';
+  }
 }
 
 class BodyError extends Error {

@@ -156,6 +156,9 @@ describe.each(kinds)('schema registry on the %s store', (kind) => {
     expect(own.status).toBe(200);
     const reads = await registry.call('GET', '/subgraphs', { token: null });
     expect(reads.status).toBe(401);
+    const traversal = await registry.call('GET', '/subgraphs/%2e%2e%2fsupergraphs/versions');
+    expect(traversal.status).toBe(400);
+    expect((await registry.call('GET', '/subgraphs/%E0%A4%A/versions')).status).toBe(400);
   });
 
   it('lands concurrent publishes of different subgraphs, each composed with the other', async () => {
