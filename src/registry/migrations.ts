@@ -48,33 +48,36 @@ export const MIGRATIONS: readonly {
 ];
 
 /**
- * Applies the migrations not yet recorded in `schema_migrations`, all in one transaction, under a
- * lock on that table: registries starting together apply each migration once, and a failed
- * migration leaves the schema as it was.
+ * Creates `schema` if missing and applies the migrations not yet recorded in its
+ * `schema_migrations`, all in one transaction, under an advisory lock named after the schema:
+ * registries starting together apply each migration once (and never race on `CREATE ... IF NOT
+ * EXISTS`), and a failed migration leaves the schema as it was. Returns the versions applied.
  */
-export async function migrate(client: PoolClient): Promise<number[]> {
+export async function migrate(client: PoolClient, schema: string): Promise<number[]> {
+  const quoted = `"${schema.replace(/"/g, '""')}"`;
   await client.query('BEGIN');
   try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`registry:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
+      `CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
          version integer PRIMARY KEY,
          name text NOT NULL,
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    await client.query('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
     const { rows } = await client.query<{ version: number }>(
-      'SELECT version FROM schema_migrations',
+      `SELECT version FROM ${quoted}.schema_migrations`,
     );
     const applied = new Set(rows.map((r) => r.version));
     const done: number[] = [];
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
+      await client.query(
+        `INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`,
+        [migration.version, migration.name],
+      );
       done.push(migration.version);
     }
     await client.query('COMMIT');

@@ -36,8 +36,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   pool.on('error', () => undefined); // an idle client lost: the pool replaces it
   const client = await pool.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await migrate(client);
+    await migrate(client, schema);
   } finally {
     client.release();
   }

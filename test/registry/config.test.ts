@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadRegistryConfig } from '../../src/config/config.js';
 
-const problems = (load: () => unknown): string[] => {
+const problems = (load: () => unknown): readonly string[] => {
   try {
     load();
     return [];
