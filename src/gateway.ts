@@ -47,6 +47,7 @@ import { forbiddenHeaders } from './headers/forbidden.js';
 import { fileHeaderRules, noHeaderRules } from './headers/source.js';
 import { headerRulesVaryPlugin } from './headers/varyPlugin.js';
 import { fileSupergraphSource, type SupergraphSource } from './supergraph/source.js';
+import { registerSupergraphInfo, supergraphId } from './supergraph/supergraphInfo.js';
 
 /** Everything with I/O the gateway uses, injectable so tests build the real gateway on real parts. */
 export interface GatewayDeps {
@@ -183,6 +184,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     planExecution: config.planExecution,
   });
   current = () => federation.current();
+  registerSupergraphInfo(metrics.registry, current);
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     // 3. A document whose operation cannot be chosen is the client's 400, not the planner's 500.
@@ -267,7 +269,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         return json(503, { status: 'unavailable', reason: 'no supergraph loaded' });
       if (redis && !(await redisAnswers(redis)))
         return json(503, { status: 'unavailable', reason: 'redis does not answer' });
-      return json(200, { status: 'ready' });
+      return json(200, { status: 'ready', supergraphId: supergraphId(federation.current()!) });
     },
     // Admin: `ADMIN_TOKEN` or a JWT with `admin:cache`; bumps an entity's, type's or subgraph's version.
     'POST /cache/invalidate': cache.invalidate,

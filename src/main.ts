@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './observability/logger.js';
 import { startTracing } from './observability/tracing.js';
+import { registryToken } from './supergraph/registryToken.js';
+import { urlSupergraphSource } from './supergraph/urlSource.js';
 
 /** `npm run gateway`: the gateway alone, configured by environment variables. */
 async function main(): Promise<void> {
@@ -18,7 +20,16 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   // Tracing is process-wide, so it starts here, before the gateway, only when configured.
   const tracing = await startTracing(config.tracing);
-  const gateway = createGateway(config, { log });
+  // The registry (`SUPERGRAPH_URL`) instead of the file, when set: the first supergraph is fetched now.
+  const supergraphSource = config.supergraphUrl
+    ? await urlSupergraphSource({
+        url: config.supergraphUrl,
+        pollMs: config.supergraphPollMs,
+        token: registryToken(config),
+        log,
+      })
+    : undefined;
+  const gateway = createGateway(config, { log, ...(supergraphSource ? { supergraphSource } : {}) });
   const { url, metricsUrl } = await gateway.start();
   log.info({ url, metricsUrl }, 'gateway ready');
 

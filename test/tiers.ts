@@ -19,6 +19,7 @@ export const PROCESS_TESTS: readonly string[] = [
   'test/rateLimit/apiKeys.test.ts',
   'test/rateLimit/redisFaults.test.ts',
   'test/redis/cluster.test.ts',
+  'test/registry/cli.test.ts',
   'test/schemaCheck/cli.test.ts',
   'test/security/part4-n-subgraph-faults.test.ts',
   'test/security/part4-o-redis.test.ts',

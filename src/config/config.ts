@@ -20,6 +20,18 @@ export interface GatewayConfig {
   readonly metrics: { readonly host: string; readonly port: number };
   /** Absolute path of the supergraph SDL; watched for changes. @default './supergraph.graphql' */
   readonly supergraphPath: string;
+  /**
+   * The schema registry's `GET /supergraph` (`SUPERGRAPH_URL`): when set, the gateway follows it
+   * instead of `supergraphPath`. @default undefined
+   */
+  readonly supergraphUrl: string | undefined;
+  /** How often `supergraphUrl` is polled, in ms, less a random jitter of up to 20%. @default 10000 */
+  readonly supergraphPollMs: number;
+  /**
+   * Bearer token for the registry (`REGISTRY_TOKEN`); absent outside production = one minted from
+   * the development key. @default undefined
+   */
+  readonly registryToken: string | undefined;
   /** Subgraph URL overrides by subgraph name (lower case), from `SUBGRAPH_<NAME>_URL`. */
   readonly subgraphUrls: Readonly<Record<string, string>>;
   /** Redis for budgets and cache (`REDIS_URL`, one node); absent = in-process stores. @default undefined */
@@ -255,6 +267,9 @@ const schema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: int(0, 65535).default(9464),
   SUPERGRAPH_PATH: z.string().min(1).default('supergraph.graphql'),
+  SUPERGRAPH_URL: url.optional(),
+  SUPERGRAPH_POLL_MS: int(100, 3_600_000).default(10_000),
+  REGISTRY_TOKEN: z.string().min(1).optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -474,6 +489,8 @@ export function loadConfig(
     problems.push(
       'REDIS_URL and REDIS_CLUSTER_NODES cannot both be set: REDIS_URL names one node, REDIS_CLUSTER_NODES a cluster',
     );
+  if (production && v.SUPERGRAPH_URL && !v.REGISTRY_TOKEN)
+    problems.push('REGISTRY_TOKEN must be set with SUPERGRAPH_URL when NODE_ENV=production');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: GatewayConfig = {
@@ -483,6 +500,9 @@ export function loadConfig(
     port: v.PORT,
     metrics: { host: v.METRICS_HOST, port: v.METRICS_PORT },
     supergraphPath: path.resolve(cwd, v.SUPERGRAPH_PATH),
+    supergraphUrl: v.SUPERGRAPH_URL,
+    supergraphPollMs: v.SUPERGRAPH_POLL_MS,
+    registryToken: v.REGISTRY_TOKEN,
     subgraphUrls,
     redisUrl: v.REDIS_URL,
     redisClusterNodes: v.REDIS_CLUSTER_NODES,
@@ -601,4 +621,96 @@ function parseRedisNodes(value: string): RedisNode[] | string {
     nodes.push({ host: match[1].replace(/^\[(.*)\]$/, '$1'), port });
   }
   return nodes;
+}
+
+/** The schema registry's configuration (`npm run registry`). */
+export interface RegistryConfig {
+  /** @default 4100 */
+  readonly port: number;
+  /** @default '0.0.0.0' */
+  readonly host: string;
+  /** PostgreSQL (`REGISTRY_DATABASE_URL`); absent = the directory store. @default undefined */
+  readonly databaseUrl: string | undefined;
+  /** The directory store's folder (`REGISTRY_DIR`). @default './.registry' */
+  readonly dir: string;
+  /**
+   * Who may call: the gateway's client-token settings (`JWT_*`), or `REGISTRY_JWKS_URL` for a key
+   * set of its own; development key outside production when neither is set.
+   */
+  readonly auth: AuthConfig;
+  /** Operation cost limits for the checks (`MAX_COST`, `DEFAULT_LIST_SIZE`), as the gateway's. */
+  readonly cost: CostConfig;
+  readonly logLevel: GatewayConfig['logLevel'];
+  readonly production: boolean;
+}
+
+const registrySchema = z.object({
+  REGISTRY_PORT: int(0, 65535).default(4100),
+  REGISTRY_HOST: z.string().min(1).default('0.0.0.0'),
+  REGISTRY_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgresql:// or postgres://')
+    .optional(),
+  REGISTRY_DIR: z.string().min(1).default('.registry'),
+  REGISTRY_JWKS_URL: url.optional(),
+});
+
+/** Every variable the registry reads besides the gateway's `JWT_*`, `MAX_COST`, `DEFAULT_LIST_SIZE`, `LOG_LEVEL`, `NODE_ENV`. */
+export const REGISTRY_VARIABLES: readonly string[] = Object.freeze(
+  Object.keys(registrySchema.shape),
+);
+
+/** Reads the registry's variables once at start-up; every problem is reported at once. */
+export function loadRegistryConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): RegistryConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const problems: string[] = [];
+  const parsed = registrySchema.safeParse(present);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues)
+      problems.push(`${String(issue.path[0])} ${issue.message}`);
+  const shared = [
+    ...['JWT_JWKS_PATH', 'JWT_PUBLIC_KEY', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_ALGORITHMS'],
+    ...['JWT_JWKS_URL', 'JWT_CLOCK_TOLERANCE_SECONDS', 'JWT_MAX_SCOPES', 'DEV_KEYS_DIR'],
+    ...['MAX_COST', 'DEFAULT_LIST_SIZE', 'LOG_LEVEL'],
+  ];
+  let gateway: GatewayConfig | undefined;
+  try {
+    // why without NODE_ENV: the gateway's production rules (internal key) are not the registry's.
+    gateway = loadConfig(Object.fromEntries(shared.map((k) => [k, present[k]])), cwd);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const production = present.NODE_ENV === 'production';
+  const jwksUrl = parsed.data?.REGISTRY_JWKS_URL;
+  if (
+    production &&
+    !jwksUrl &&
+    !present.JWT_JWKS_URL &&
+    !present.JWT_JWKS_PATH &&
+    !present.JWT_PUBLIC_KEY
+  )
+    problems.push(
+      'REGISTRY_JWKS_URL, JWT_JWKS_URL, JWT_JWKS_PATH or JWT_PUBLIC_KEY must be set when NODE_ENV=production',
+    );
+  if (!parsed.success || !gateway || problems.length > 0) throw new ConfigError(problems);
+  const v = parsed.data;
+  const auth: AuthConfig = jwksUrl
+    ? { ...gateway.auth, jwksUrl, jwksPath: undefined, publicKey: undefined }
+    : gateway.auth;
+  return deepFreeze({
+    port: v.REGISTRY_PORT,
+    host: v.REGISTRY_HOST,
+    databaseUrl: v.REGISTRY_DATABASE_URL,
+    dir: path.resolve(cwd, v.REGISTRY_DIR),
+    auth,
+    cost: gateway.cost,
+    logLevel: gateway.logLevel,
+    production,
+  });
 }

@@ -4,7 +4,12 @@ import { findLostAuthCoverage } from './authCoverage.js';
 import { BaseError, readBase, type BaseSpec } from './base.js';
 import { findBreakingChanges } from './breaking.js';
 import { findCachePolicyChanges } from './cachePolicy.js';
-import { compose, readSubgraphConfig, type CompositionProblem } from './compose.js';
+import {
+  compose,
+  readSubgraphConfig,
+  type CompositionProblem,
+  type SubgraphSpec,
+} from './compose.js';
 import { schemaCoordinates } from './coordinates.js';
 import { findExpensiveOperations, findUnsizedNewLists, type CostLimits } from './costRisk.js';
 import { toReport, type CheckReport, type Finding } from './findings.js';
@@ -12,13 +17,15 @@ import { estimateBoth } from './estimateChanges.js';
 import { findListSizeRegressions } from './listSizeChanges.js';
 import { createLocator } from './locator.js';
 import { staleManifest } from './manifestCheck.js';
-import { readOperationFiles, validateOperations } from './operations.js';
+import { readOperationFiles, validateOperations, type OperationFile } from './operations.js';
 import { findUnguardedPaths } from './pathCoverage.js';
 import { buildSupergraphView, ownersOf, type SupergraphView } from './supergraphView.js';
 
 export type { CheckReport, Finding, FindingKind, Severity } from './findings.js';
 export { formatReport } from './findings.js';
 export { BaseError, parseBase, type BaseSpec } from './base.js';
+export type { SubgraphSpec } from './compose.js';
+export type { OperationFile } from './operations.js';
 
 export interface CheckOptions extends CostLimits {
   /** Project root holding `subgraphs/supergraph.yaml`, `supergraph.graphql` and `operations/`. */
@@ -46,21 +53,65 @@ export interface CheckOptions extends CostLimits {
 export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const { root } = options;
   const subgraphs = readSubgraphConfig(path.join(root, 'subgraphs/supergraph.yaml'));
+  const operationFiles = readOperationFiles(root);
+  const { report } = await checkSubgraphs({
+    ...options,
+    subgraphs,
+    base: () => loadBase(root, options.base),
+    operationFiles,
+    afterComposition: (sdl) => staleSupergraph(root, sdl),
+    afterOperations: () => staleManifest(root, operationFiles),
+  });
+  return report;
+}
+
+/** What `checkSubgraphs` checks: subgraph schemas, a base supergraph and the frontend operations. */
+export interface SubgraphsCheckInput extends Omit<CheckOptions, 'base'> {
+  /** Every subgraph, as it would be composed (`schemaPath` names its file in findings). */
+  readonly subgraphs: readonly SubgraphSpec[];
+  /** The supergraph to compare with, read only once composition succeeds. */
+  readonly base: () => BaseView;
+  /** The operations every change must keep valid. */
+  readonly operationFiles: readonly OperationFile[];
+  /** Findings about the composed SDL itself (e.g. a stale committed file), right after composition. */
+  readonly afterComposition?: (supergraphSdl: string) => Finding[];
+  /** Findings about the operations' packaging (e.g. a stale manifest), after their validation. */
+  readonly afterOperations?: () => Finding[];
+}
+
+/** The base as a view, or the reason there is none (a `base-unavailable` warning). */
+export type BaseView =
+  | { readonly ok: true; readonly view: SupergraphView }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * The checks of `checkSchema` on given subgraph schemas, base and operations, without reading the
+ * project's files: the schema registry runs them on every proposed publish. Returns the report and,
+ * when composition succeeded, the composed supergraph SDL.
+ */
+export async function checkSubgraphs(
+  input: SubgraphsCheckInput,
+): Promise<{ report: CheckReport; supergraphSdl?: string }> {
+  const { root, subgraphs } = input;
   const composed = compose(subgraphs);
   if (!composed.ok)
-    return toReport(composed.errors.map((e) => fromComposition(root, 'composition', e)));
+    return {
+      report: toReport(composed.errors.map((e) => fromComposition(root, 'composition', e))),
+    };
 
   const findings: Finding[] = composed.hintProblems.map((hint) =>
     fromComposition(root, 'composition-hint', hint),
   );
-  findings.push(...staleSupergraph(root, composed.supergraphSdl));
+  findings.push(...(input.afterComposition?.(composed.supergraphSdl) ?? []));
 
   const next = buildSupergraphView(composed.supergraphSdl);
-  const base = loadBase(root, options.base, findings);
+  const baseView = input.base();
+  if (!baseView.ok) findings.push(skipped(baseView.reason));
+  const base = baseView.ok ? baseView.view : undefined;
   const locate = createLocator(root, subgraphs, [next, base]);
   if (base) {
     const exists = schemaCoordinates(next.api);
-    const allowAuthChange = options.allowAuthChange ?? false;
+    const allowAuthChange = input.allowAuthChange ?? false;
     const lostAuth = findLostAuthCoverage(
       base.index,
       next.index,
@@ -70,59 +121,57 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
     );
     const reported = new Set(lostAuth.map((f) => f.coordinate ?? ''));
     findings.push(
-      ...(await findBreakingChanges(base.api, next.api, locate, options.allowBreaking ?? false)),
+      ...(await findBreakingChanges(base.api, next.api, locate, input.allowBreaking ?? false)),
       ...lostAuth,
       ...findUnguardedPaths(base, next, reported, locate, allowAuthChange),
-      ...findCachePolicyChanges(base, next, locate, options.allowCacheChange ?? false),
+      ...findCachePolicyChanges(base, next, locate, input.allowCacheChange ?? false),
       ...findUnsizedNewLists(base.api, next.api, next.index, locate),
     );
   }
 
-  const operationFiles = readOperationFiles(root);
-  const operations = validateOperations(operationFiles, next.api, (c) => ownersOf(c, [next, base]));
+  const operations = validateOperations(input.operationFiles, next.api, (c) =>
+    ownersOf(c, [next, base]),
+  );
   findings.push(
     ...operations.findings,
-    ...staleManifest(root, operationFiles),
-    ...findExpensiveOperations(operations.valid, next.api, next.index, options),
+    ...(input.afterOperations?.() ?? []),
+    ...findExpensiveOperations(operations.valid, next.api, next.index, input),
   );
   if (base) {
-    const estimates = estimateBoth(operations.valid, base, next, options.defaultListSize);
+    const estimates = estimateBoth(operations.valid, base, next, input.defaultListSize);
     findings.push(
       ...findListSizeRegressions(
         base,
         next,
         estimates,
-        options.defaultListSize,
+        input.defaultListSize,
         locate,
-        options.allowCostChange ?? false,
+        input.allowCostChange ?? false,
       ),
     );
   }
-  return toReport(findings);
+  return { report: toReport(findings), supergraphSdl: composed.supergraphSdl };
+}
+
+/** A supergraph SDL as a base view; an SDL that does not build is no base (with the reason). */
+export function baseFromSdl(sdl: string, label: string): BaseView {
+  try {
+    return { ok: true, view: buildSupergraphView(sdl) };
+  } catch (error) {
+    return { ok: false, reason: `${label} is not a valid supergraph: ${(error as Error).message}` };
+  }
 }
 
 /**
- * The base as a view, or undefined with a `base-unavailable` warning pushed to `findings`. An
- * explicit base that is not a valid supergraph is a usage error (`BaseError`).
+ * The base as a view, or the reason it is skipped. An explicit base that is not a valid
+ * supergraph is a usage error (`BaseError`).
  */
-function loadBase(
-  root: string,
-  spec: BaseSpec | undefined,
-  findings: Finding[],
-): SupergraphView | undefined {
+function loadBase(root: string, spec: BaseSpec | undefined): BaseView {
   const base = readBase(root, spec);
-  if (!base.ok) {
-    findings.push(skipped(base.reason));
-    return undefined;
-  }
-  try {
-    return buildSupergraphView(base.sdl);
-  } catch (error) {
-    const reason = `${base.label} is not a valid supergraph: ${(error as Error).message}`;
-    if (spec) throw new BaseError(`--base ${reason}`);
-    findings.push(skipped(reason));
-    return undefined;
-  }
+  if (!base.ok) return base;
+  const view = baseFromSdl(base.sdl, base.label);
+  if (!view.ok && spec) throw new BaseError(`--base ${view.reason}`);
+  return view;
 }
 
 /** A composition error (error) or hint (warning) as a finding, with its subgraphs and file. */

@@ -137,7 +137,10 @@ describe('operational endpoints', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      supergraphId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 
