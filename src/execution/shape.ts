@@ -23,6 +23,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { clientResponseName } from './reservedAlias.js';
 
 /**
  * The response shaper: turns the merged subgraph data of a plan's execution into the answer the
@@ -54,7 +55,10 @@ interface Conditions {
 
 interface FieldStep {
   readonly kind: 'field';
+  /** The client's response name. */
   readonly name: string;
+  /** The name the value has in the merged data: a gateway alias (`reservedAlias.ts`) or `name`. */
+  readonly key: string;
   /** The response name is also a property of `Object.prototype`: read and write own properties only. */
   readonly guarded: boolean;
   readonly conditions: Conditions | undefined;
@@ -299,9 +303,10 @@ export function compileShape(
     for (const { selection, merged } of normalized(set)) {
       const conditions = conditionsOf(selection.directives);
       if (selection.kind === Kind.FIELD) {
-        const name = selection.alias?.value ?? selection.name.value;
+        const key = selection.alias?.value ?? selection.name.value;
+        const name = clientResponseName(key);
         const fieldName = selection.name.value;
-        const guarded = PROTOTYPE_NAMES.has(name);
+        const guarded = PROTOTYPE_NAMES.has(name) || PROTOTYPE_NAMES.has(key);
         if (fieldName === '__typename') {
           steps.push(fieldStep(name, guarded, conditions, { typename: true }));
           continue;
@@ -322,6 +327,7 @@ export function compileShape(
         steps.push({
           kind: 'field',
           name,
+          key,
           guarded,
           conditions,
           typename: false,
@@ -377,6 +383,7 @@ function fieldStep(
   return {
     kind: 'field',
     name,
+    key: name,
     guarded,
     conditions,
     typename: special.typename ?? false,
@@ -406,11 +413,7 @@ export const hasOwn = (object: object, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
 function read(input: Data, step: FieldStep): unknown {
-  return step.guarded
-    ? hasOwn(input, step.name)
-      ? input[step.name]
-      : undefined
-    : input[step.name];
+  return step.guarded ? (hasOwn(input, step.key) ? input[step.key] : undefined) : input[step.key];
 }
 
 function write(output: Data, name: string, value: unknown): void {
