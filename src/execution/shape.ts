@@ -23,6 +23,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { ErrorCode, GatewayError } from '../errors.js';
 import { clientResponseName } from './reservedAlias.js';
 
 /**
@@ -95,6 +96,16 @@ export interface CompiledShape {
   readonly facts: SchemaFacts;
   /** Default values of the operation's variables. */
   readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+export interface ShapeOptions {
+  /**
+   * A field the merged data does not hold at all is an error at its path (code
+   * `FIELD_UNREACHABLE`), not a null: no fetch of the plan answered it. Except in the objects of
+   * `answeredNull`: entities a subgraph answered `null` for, whose fields are null. Without it,
+   * a missing field is null, as `@apollo/gateway` shapes it.
+   */
+  readonly strict?: { readonly answeredNull: WeakSet<object> };
 }
 
 export interface ShapedResponse {
@@ -405,6 +416,7 @@ interface Run {
   invalid: boolean;
   /** An error was recorded for the value (or below it). */
   failed: boolean;
+  readonly strict: ShapeOptions['strict'];
 }
 
 type Data = Record<string, unknown>;
@@ -501,7 +513,25 @@ function apply(
         if (current === undefined) write(output, name, run.introspect(step.introspection));
         continue;
       }
-      let value = read(input, step) ?? null;
+      const raw = read(input, step);
+      if (raw === undefined && run.strict && !step.typename && current === undefined) {
+        if (!run.strict.answeredNull.has(input)) {
+          // No fetch of the plan answered this field: an error at its path, never a silent null.
+          run.path.push(name);
+          run.errors.push(
+            new GatewayError(
+              ErrorCode.FIELD_UNREACHABLE,
+              `No subgraph answered ${describe(run, step.type.str, parent)}: the query plan does not reach it.`,
+              { path: run.path.slice() },
+            ),
+          );
+          run.path.pop();
+          write(output, name, null);
+          if (step.type.k === NON_NULL) return true;
+          continue;
+        }
+      }
+      let value = raw ?? null;
       if (step.typename) {
         if (current === undefined) {
           if (value === null && name !== '__typename') value = input.__typename ?? null;
@@ -638,6 +668,7 @@ export function shapeResponse(
   input: Data | null | undefined,
   variables: Readonly<Record<string, unknown>> | undefined,
   introspect: (field: FieldNode) => unknown,
+  options: ShapeOptions = {},
 ): ShapedResponse {
   if (!input) return { data: input, errors: [] };
   const run: Run = {
@@ -649,6 +680,7 @@ export function shapeResponse(
     path: [],
     invalid: false,
     failed: false,
+    strict: options.strict,
   };
   const data: Data = {};
   const bubble = apply(run, input, shape.steps, data, shape.rootType);

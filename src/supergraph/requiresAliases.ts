@@ -55,7 +55,8 @@ export function aliasRequiredArguments(
     if (!definition) return node;
     const required = [...context, ...requiredOn(parent)].flatMap((r) => r.get(name) ?? []);
     const key = argumentsKey(node.arguments);
-    const conflict = !node.alias && required.some((byArgs) => [...byArgs.keys()].some((k) => k !== key));
+    const conflict =
+      !node.alias && required.some((byArgs) => [...byArgs.keys()].some((k) => k !== key));
     // why only unaliased: a field under its own name merges with the required one, and so do
     // the selections below it
     const below = node.alias || conflict ? [] : required.flatMap((byArgs) => byArgs.get(key) ?? []);

@@ -15,6 +15,7 @@ import { readLinks } from './links.js';
 export type RequiredFields = ReadonlyMap<string, ReadonlyMap<string, RequiredFields>>;
 
 type MutableRequired = Map<string, Map<string, MutableRequired>>;
+const newRequired = (): MutableRequired => new Map<string, Map<string, MutableRequired>>();
 
 /** Type name → the union of the `@requires` field sets of its fields, across subgraphs. */
 export type RequiresIndex = ReadonlyMap<string, RequiredFields>;
@@ -51,7 +52,7 @@ export function buildRequiresIndex(supergraph: DocumentNode): RequiresIndex {
         }
         const typeName = definition.name.value;
         let required = index.get(typeName);
-        if (!required) index.set(typeName, (required = new Map()));
+        if (!required) index.set(typeName, (required = newRequired()));
         addSelections(required, set);
       }
     }
@@ -85,11 +86,10 @@ function addSelections(into: MutableRequired, set: SelectionSetNode): void {
     if (selection.kind !== Kind.FIELD) continue;
     const name = selection.name.value;
     let byArguments = into.get(name);
-    if (!byArguments) into.set(name, (byArguments = new Map()));
+    if (!byArguments) into.set(name, (byArguments = new Map<string, MutableRequired>()));
     const key = argumentsKey(selection.arguments);
     let children = byArguments.get(key);
-    if (!children) byArguments.set(key, (children = new Map()));
+    if (!children) byArguments.set(key, (children = newRequired()));
     if (selection.selectionSet) addSelections(children, selection.selectionSet);
   }
 }
-

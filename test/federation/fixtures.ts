@@ -31,8 +31,10 @@ export const requiresWithArguments: FixtureSubgraph[] = [
         comments(limit: Int!): [Comment!]!
         price(currency: String!): Int!
         related: [Post!]!
+        author: Author!
       }
-      type Comment { id: ID! }`,
+      type Comment { id: ID! }
+      type Author { rating(scale: Int!): Int! }`,
     resolvers: {
       Query: { posts: () => POSTS, post: (_: unknown, args: Ref) => post(args.id) ?? null },
       Post: {
@@ -40,6 +42,11 @@ export const requiresWithArguments: FixtureSubgraph[] = [
         comments: (p: { id: string }, args: { limit: number }) => commentsOf(p.id, args.limit),
         price: (p: { usd: number }, args: { currency: string }) => priceIn(p.usd, args.currency),
         related: (p: { related: string[] }) => p.related.map(post),
+        author: (p: { usd: number }) => ({ stars: p.usd / 11 }),
+      },
+      // a rating of 1 or 2 stars, on the scale asked for (5: 1 or 2, 10: 2 or 4)
+      Author: {
+        rating: (a: { stars: number }, args: { scale: number }) => (a.stars * args.scale) / 5,
       },
     },
   },
@@ -53,8 +60,11 @@ export const requiresWithArguments: FixtureSubgraph[] = [
         price(currency: String!): Int! @external
         summary: String @requires(fields: "comments(limit: 3) { id }")
         shippingEstimate: Int @requires(fields: "price(currency: \\"USD\\")")
+        author: Author! @external
+        authorBadge: String @requires(fields: "author { rating(scale: 10) }")
       }
-      type Comment { id: ID! @external }`,
+      type Comment { id: ID! @external }
+      type Author { rating(scale: Int!): Int! @external }`,
     resolvers: {
       Query: { featured: () => ({ id: 'p2' }) },
       Post: {
@@ -62,6 +72,7 @@ export const requiresWithArguments: FixtureSubgraph[] = [
         summary: (p: { comments: { id: string }[] }) =>
           `${p.comments.length} comments: ${p.comments.map((c) => c.id).join(',')}`,
         shippingEstimate: (p: { price: number }) => p.price * 10,
+        authorBadge: (p: { author: { rating: number } }) => `${p.author.rating}/10`,
       },
     },
   },
@@ -101,8 +112,12 @@ export const nonResolvableInterfaceObject: FixtureSubgraph[] = [
   },
 ];
 
-const ITEMS = { i1: { id: 'i1', code: 'C1', name: 'Kettle' }, i2: { id: 'i2', code: 'C2', name: 'Lamp' } };
-const item = (id: unknown) => (typeof id === 'string' ? ITEMS[id as keyof typeof ITEMS] : undefined);
+const ITEMS = {
+  i1: { id: 'i1', code: 'C1', name: 'Kettle' },
+  i2: { id: 'i2', code: 'C2', name: 'Lamp' },
+};
+const item = (id: unknown) =>
+  typeof id === 'string' ? ITEMS[id as keyof typeof ITEMS] : undefined;
 
 /**
  * 3. `@requires` on a type whose first keys in the requiring subgraph are `resolvable: false`:
@@ -145,7 +160,9 @@ export const requiresBehindNonResolvableKey: FixtureSubgraph[] = [
       Item: {
         // resolvable by `id code` only: a reference without both is not an item of this subgraph
         __resolveReference: (ref: Ref) =>
-          ref.id && ref.code && item(ref.id)?.code === ref.code ? { ...item(ref.id), ...ref } : null,
+          ref.id && ref.code && item(ref.id)?.code === ref.code
+            ? { ...item(ref.id), ...ref }
+            : null,
         badge: (i: { name?: string }) => {
           if (!i.name) throw new Error('Item.name was not provided');
           return `[${i.name}]`;
@@ -154,3 +171,11 @@ export const requiresBehindNonResolvableKey: FixtureSubgraph[] = [
     },
   },
 ];
+
+/** 3, without a way out: the requiring subgraph cannot resolve an item by any key. */
+export const requiresWithoutResolvableKey: FixtureSubgraph[] = requiresBehindNonResolvableKey.map(
+  (subgraph) =>
+    subgraph.name === 'shelf'
+      ? { ...subgraph, sdl: subgraph.sdl.replace('@key(fields: "id code")', '') }
+      : subgraph,
+);
