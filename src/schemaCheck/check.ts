@@ -6,6 +6,7 @@ import { findBreakingChanges } from './breaking.js';
 import { findCachePolicyChanges } from './cachePolicy.js';
 import { compose, readSubgraphConfig, type CompositionProblem } from './compose.js';
 import { schemaCoordinates } from './coordinates.js';
+import { findFederationRisks } from './federationRisks.js';
 import { findExpensiveOperations, findUnsizedNewLists, type CostLimits } from './costRisk.js';
 import { toReport, type CheckReport, type Finding } from './findings.js';
 import { estimateBoth } from './estimateChanges.js';
@@ -58,6 +59,12 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const next = buildSupergraphView(composed.supergraphSdl);
   const base = loadBase(root, options.base, findings);
   const locate = createLocator(root, subgraphs, [next, base]);
+  findings.push(
+    ...findFederationRisks(composed.supergraphSdl).map((f) => ({
+      ...f,
+      ...(f.coordinate ? locate(f.coordinate) : {}),
+    })),
+  );
   if (base) {
     const exists = schemaCoordinates(next.api);
     const allowAuthChange = options.allowAuthChange ?? false;

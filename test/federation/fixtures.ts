@@ -179,3 +179,16 @@ export const requiresWithoutResolvableKey: FixtureSubgraph[] = requiresBehindNon
       ? { ...subgraph, sdl: subgraph.sdl.replace('@key(fields: "id code")', '') }
       : subgraph,
 );
+
+/** Two `@requires` of one type select `comments` with different arguments: no plan is right. */
+export const requiresArgumentConflict: FixtureSubgraph[] = requiresWithArguments.map((subgraph) =>
+  subgraph.name === 'insights'
+    ? {
+        ...subgraph,
+        sdl: subgraph.sdl.replace(
+          'summary: String',
+          'longSummary: String @requires(fields: "comments(limit: 5) { id }")\n        summary: String',
+        ),
+      }
+    : subgraph,
+);
