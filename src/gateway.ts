@@ -48,6 +48,7 @@ import { fileHeaderRules, noHeaderRules } from './headers/source.js';
 import { headerRulesVaryPlugin } from './headers/varyPlugin.js';
 import { fileSupergraphSource, type SupergraphSource } from './supergraph/source.js';
 import { registerSupergraphInfo, supergraphId } from './supergraph/supergraphInfo.js';
+import { requiresAliasStep } from './supergraph/requiresAliasStep.js';
 
 /** Everything with I/O the gateway uses, injectable so tests build the real gateway on real parts. */
 export interface GatewayDeps {
@@ -172,6 +173,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       rateLimit.step,
       // 7. Cache: mutations also select their entities' keys, so their cached fields can be invalidated.
       cache.step,
+      // 7. Plan: a client field never shares its name with a @requires selection of other arguments.
+      requiresAliasStep(),
     ],
     () => current(),
   );

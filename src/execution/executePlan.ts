@@ -56,6 +56,10 @@ interface Execution {
   readonly operation: OperationDefinitionNode;
   readonly supergraphSchema: GraphQLSchema;
   readonly errors: GraphQLError[];
+  /** Where errors were recorded (`@` = any list index): shaping errors there are not repeated. */
+  readonly failed: (readonly (string | number)[])[];
+  /** Entities a subgraph answered `null` for: their missing fields are null, not unreachable. */
+  readonly answeredNull: WeakSet<object>;
 }
 
 const shapes = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, CompiledShape>>();
@@ -130,6 +134,8 @@ export async function executePlan(
     operation: operationContext.operation,
     supergraphSchema,
     errors: [],
+    failed: [],
+    answeredNull: new WeakSet(),
   };
   const data: Data = {};
   if (queryPlan.node) {
@@ -140,12 +146,22 @@ export async function executePlan(
   const errors = execution.errors;
   const variables = requestContext.request.variables;
   try {
-    const shaped = shapeResponse(shape, data, variables, (field) =>
-      introspect(operationContext, field, variables),
+    const shaped = shapeResponse(
+      shape,
+      data,
+      variables,
+      (field) => introspect(operationContext, field, variables),
+      { strict: { answeredNull: execution.answeredNull } },
     );
-    if (errors.length === 0 && shaped.errors.length > 0)
-      return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
-    return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+    // why not `extensions.valueCompletion` (where `@apollo/gateway` puts them): a null in a
+    // non-null position, or a field no fetch answered, is a field error with its path (GraphQL
+    // spec, "Handling Field Errors"); only where a subgraph's error already explains the path
+    // is it not repeated.
+    const completion = shaped.errors.filter(
+      (error) => !execution.failed.some((path) => related(path, error.path ?? [])),
+    );
+    const all = completion.length === 0 ? errors : [...errors, ...completion];
+    return all.length === 0 ? { data: shaped.data } : { errors: all, data: shaped.data };
   } catch (error) {
     if (error instanceof GraphQLError) return { errors: [error] };
     const message =
@@ -156,6 +172,17 @@ export async function executePlan(
       ],
     };
   }
+}
+
+/** Whether one path lies on the other (`@` in `failed` stands for any list index). */
+function related(
+  failed: readonly (string | number)[],
+  path: readonly (string | number)[],
+): boolean {
+  const length = Math.min(failed.length, path.length);
+  for (let i = 0; i < length; i++)
+    if (failed[i] !== path[i] && !(failed[i] === '@' && typeof path[i] === 'number')) return false;
+  return true;
 }
 
 function introspect(
@@ -208,6 +235,7 @@ async function executeNode(
       } catch (error) {
         // kept as thrown, like @apollo/gateway: Apollo Server formats it with the other errors
         execution.errors.push(error as GraphQLError);
+        execution.failed.push(cursor.path);
       }
       return;
     case 'Condition': {
@@ -285,6 +313,7 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
   for (let i = 0; i < entities.length; i++) {
     const receivedEntity = receivedEntities[i] as Data | null | undefined;
     const existing = entities[toEntity[i]!];
+    if (receivedEntity === null && existing) execution.answeredNull.add(existing);
     if (receivedEntity && !receivedEntity.__typename)
       receivedEntity.__typename = existing?.__typename;
     applyRewrites(execution.supergraphSchema, fetch.outputRewrites, receivedEntity);
@@ -311,8 +340,13 @@ async function send(
   } as unknown as GraphQLDataSourceProcessOptions);
   if (response.errors) {
     const errorPath = lazyErrorPath(fetch, cursor);
-    for (const error of response.errors)
-      execution.errors.push(downstreamError(error, fetch.serviceName, errorPath));
+    for (const error of response.errors) {
+      const downstream = downstreamError(error, fetch.serviceName, errorPath);
+      execution.errors.push(downstream);
+      execution.failed.push(downstream.path ?? cursor.path);
+    }
+    // an error that nulled the subgraph's whole answer explains every field the fetch was for
+    if (response.data === null || response.data === undefined) execution.failed.push(cursor.path);
     if (!response.extensions?.ftv1) {
       const paths = response.errors.map((error) => ({
         subgraph: fetch.serviceName,

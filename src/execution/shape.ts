@@ -23,6 +23,8 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { ErrorCode, GatewayError } from '../errors.js';
+import { clientResponseName } from './reservedAlias.js';
 
 /**
  * The response shaper: turns the merged subgraph data of a plan's execution into the answer the
@@ -54,7 +56,10 @@ interface Conditions {
 
 interface FieldStep {
   readonly kind: 'field';
+  /** The client's response name. */
   readonly name: string;
+  /** The name the value has in the merged data: a gateway alias (`reservedAlias.ts`) or `name`. */
+  readonly key: string;
   /** The response name is also a property of `Object.prototype`: read and write own properties only. */
   readonly guarded: boolean;
   readonly conditions: Conditions | undefined;
@@ -91,6 +96,16 @@ export interface CompiledShape {
   readonly facts: SchemaFacts;
   /** Default values of the operation's variables. */
   readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+export interface ShapeOptions {
+  /**
+   * A field the merged data does not hold at all is an error at its path (code
+   * `FIELD_UNREACHABLE`), not a null: no fetch of the plan answered it. Except in the objects of
+   * `answeredNull`: entities a subgraph answered `null` for, whose fields are null. Without it,
+   * a missing field is null, as `@apollo/gateway` shapes it.
+   */
+  readonly strict?: { readonly answeredNull: WeakSet<object> };
 }
 
 export interface ShapedResponse {
@@ -299,9 +314,10 @@ export function compileShape(
     for (const { selection, merged } of normalized(set)) {
       const conditions = conditionsOf(selection.directives);
       if (selection.kind === Kind.FIELD) {
-        const name = selection.alias?.value ?? selection.name.value;
+        const key = selection.alias?.value ?? selection.name.value;
+        const name = clientResponseName(key);
         const fieldName = selection.name.value;
-        const guarded = PROTOTYPE_NAMES.has(name);
+        const guarded = PROTOTYPE_NAMES.has(name) || PROTOTYPE_NAMES.has(key);
         if (fieldName === '__typename') {
           steps.push(fieldStep(name, guarded, conditions, { typename: true }));
           continue;
@@ -322,6 +338,7 @@ export function compileShape(
         steps.push({
           kind: 'field',
           name,
+          key,
           guarded,
           conditions,
           typename: false,
@@ -377,6 +394,7 @@ function fieldStep(
   return {
     kind: 'field',
     name,
+    key: name,
     guarded,
     conditions,
     typename: special.typename ?? false,
@@ -398,6 +416,7 @@ interface Run {
   invalid: boolean;
   /** An error was recorded for the value (or below it). */
   failed: boolean;
+  readonly strict: ShapeOptions['strict'];
 }
 
 type Data = Record<string, unknown>;
@@ -406,11 +425,7 @@ export const hasOwn = (object: object, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
 function read(input: Data, step: FieldStep): unknown {
-  return step.guarded
-    ? hasOwn(input, step.name)
-      ? input[step.name]
-      : undefined
-    : input[step.name];
+  return step.guarded ? (hasOwn(input, step.key) ? input[step.key] : undefined) : input[step.key];
 }
 
 function write(output: Data, name: string, value: unknown): void {
@@ -498,7 +513,25 @@ function apply(
         if (current === undefined) write(output, name, run.introspect(step.introspection));
         continue;
       }
-      let value = read(input, step) ?? null;
+      const raw = read(input, step);
+      if (raw === undefined && run.strict && !step.typename && current === undefined) {
+        if (!run.strict.answeredNull.has(input)) {
+          // No fetch of the plan answered this field: an error at its path, never a silent null.
+          run.path.push(name);
+          run.errors.push(
+            new GatewayError(
+              ErrorCode.FIELD_UNREACHABLE,
+              `No subgraph answered ${describe(run, step.type.str, parent)}: the query plan does not reach it.`,
+              { path: run.path.slice() },
+            ),
+          );
+          run.path.pop();
+          write(output, name, null);
+          if (step.type.k === NON_NULL) return true;
+          continue;
+        }
+      }
+      let value = raw ?? null;
       if (step.typename) {
         if (current === undefined) {
           if (value === null && name !== '__typename') value = input.__typename ?? null;
@@ -635,6 +668,7 @@ export function shapeResponse(
   input: Data | null | undefined,
   variables: Readonly<Record<string, unknown>> | undefined,
   introspect: (field: FieldNode) => unknown,
+  options: ShapeOptions = {},
 ): ShapedResponse {
   if (!input) return { data: input, errors: [] };
   const run: Run = {
@@ -646,6 +680,7 @@ export function shapeResponse(
     path: [],
     invalid: false,
     failed: false,
+    strict: options.strict,
   };
   const data: Data = {};
   const bubble = apply(run, input, shape.steps, data, shape.rootType);

@@ -11,6 +11,7 @@ import {
   type SubgraphSpec,
 } from './compose.js';
 import { schemaCoordinates } from './coordinates.js';
+import { findFederationRisks } from './federationRisks.js';
 import { findExpensiveOperations, findUnsizedNewLists, type CostLimits } from './costRisk.js';
 import { toReport, type CheckReport, type Finding } from './findings.js';
 import { estimateBoth } from './estimateChanges.js';
@@ -109,6 +110,12 @@ export async function checkSubgraphs(
   if (!baseView.ok) findings.push(skipped(baseView.reason));
   const base = baseView.ok ? baseView.view : undefined;
   const locate = createLocator(root, subgraphs, [next, base]);
+  findings.push(
+    ...findFederationRisks(composed.supergraphSdl).map((f) => ({
+      ...f,
+      ...(f.coordinate ? locate(f.coordinate) : {}),
+    })),
+  );
   if (base) {
     const exists = schemaCoordinates(next.api);
     const allowAuthChange = input.allowAuthChange ?? false;

@@ -16,6 +16,8 @@ export type Severity = 'error' | 'warning';
  *   changed (warning), with the operations whose estimate changes.
  * - `operation-invalid`: an operation in `operations/` no longer validates (error).
  * - `stale-manifest`: `operations/manifest.json` does not list exactly the screens in `operations/` (error).
+ * - `federation-risk`: a schema shape the query planner cannot plan correctly, which the gateway
+ *   answers with an error at the path: codes in `federationRisks.ts` (error or warning).
  */
 export type FindingKind =
   | 'composition'
@@ -27,7 +29,8 @@ export type FindingKind =
   | 'cache-policy'
   | 'cost-risk'
   | 'operation-invalid'
-  | 'stale-manifest';
+  | 'stale-manifest'
+  | 'federation-risk';
 
 /** One finding of a schema check, named so a backend team finds what to fix. */
 export interface Finding {
@@ -72,6 +75,7 @@ const KIND_TITLES: Record<FindingKind, string> = {
   'cost-risk': 'Cost risks',
   'operation-invalid': 'Operations that no longer validate',
   'stale-manifest': 'Persisted-operations manifest out of date',
+  'federation-risk': 'Federation shapes the planner cannot answer',
 };
 
 /** Human-readable report, grouped by kind in check order, errors before warnings. */

@@ -1,0 +1,259 @@
+/**
+ * Federation patterns where `@apollo/gateway`'s planner alone answers wrong data without an error
+ * (subgraph designs in `fixtures.ts`, served over real HTTP, composed here): the gateway answers
+ * the right data, or an error at the path where no plan can reach a field, never a silent null.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  nonResolvableInterfaceObject,
+  requiresBehindNonResolvableKey,
+  requiresWithArguments,
+  requiresWithoutResolvableKey,
+} from './fixtures.js';
+import { startFixture, type Fixture } from './harness.js';
+
+interface Body {
+  data?: Record<string, unknown> | null;
+  errors?: { path?: (string | number)[]; extensions?: { code?: string } }[];
+  extensions?: Record<string, unknown>;
+}
+
+const ids = (n: number, post: string) =>
+  Array.from({ length: n }, (_, i) => ({ id: `${post}-c${i + 1}` }));
+const summary = (post: string) =>
+  `3 comments: ${ids(3, post)
+    .map((c) => c.id)
+    .join(',')}`;
+
+describe('@requires with arguments the client also selects with other arguments', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(requiresWithArguments);
+  });
+  afterAll(() => fixture?.stop());
+
+  async function data(query: string, variables?: Record<string, unknown>) {
+    const response = await fixture.query(query, variables);
+    const body = response.body as Body;
+    expect(body.errors).toBeUndefined();
+    expect(response.status).toBe(200);
+    return body.data;
+  }
+
+  it.each([
+    [
+      'a list argument',
+      '{ posts { id comments(limit: 1) { id } summary } }',
+      {
+        posts: [
+          { id: 'p1', comments: ids(1, 'p1'), summary: summary('p1') },
+          { id: 'p2', comments: ids(1, 'p2'), summary: summary('p2') },
+        ],
+      },
+    ],
+    [
+      'a scalar argument',
+      '{ posts { price(currency: "EUR") shippingEstimate } }',
+      {
+        posts: [
+          { price: 22, shippingEstimate: 110 },
+          { price: 44, shippingEstimate: 220 },
+        ],
+      },
+    ],
+    [
+      'nested entities',
+      '{ post(id: "p1") { related { comments(limit: 2) { id } summary } } }',
+      {
+        post: { related: [{ comments: ids(2, 'p2'), summary: summary('p2') }] },
+      },
+    ],
+    [
+      'an inline fragment',
+      '{ post(id: "p1") { ... on Post { comments(limit: 5) { id } } summary } }',
+      {
+        post: { comments: ids(5, 'p1'), summary: summary('p1') },
+      },
+    ],
+    [
+      'a named fragment',
+      '{ posts { ...P shippingEstimate } } fragment P on Post { price(currency: "EUR") }',
+      {
+        posts: [
+          { price: 22, shippingEstimate: 110 },
+          { price: 44, shippingEstimate: 220 },
+        ],
+      },
+    ],
+    [
+      'a root field of the requiring subgraph',
+      '{ featured { summary price(currency: "EUR") comments(limit: 1) { id } shippingEstimate } }',
+      {
+        featured: {
+          summary: summary('p2'),
+          price: 44,
+          comments: ids(1, 'p2'),
+          shippingEstimate: 220,
+        },
+      },
+    ],
+    [
+      'a nested requirement',
+      '{ post(id: "p2") { author { rating(scale: 5) } authorBadge } }',
+      {
+        post: { author: { rating: 2 }, authorBadge: '4/10' },
+      },
+    ],
+    [
+      'a client alias',
+      '{ post(id: "p2") { c: comments(limit: 1) { id } summary } }',
+      {
+        post: { c: ids(1, 'p2'), summary: summary('p2') },
+      },
+    ],
+    [
+      'the very arguments of the requirement',
+      '{ post(id: "p2") { comments(limit: 3) { id } summary price(currency: "USD") shippingEstimate } }',
+      {
+        post: { comments: ids(3, 'p2'), summary: summary('p2'), price: 22, shippingEstimate: 220 },
+      },
+    ],
+    [
+      'the field without the requiring field',
+      '{ post(id: "p1") { comments(limit: 2) { id } price(currency: "EUR") } }',
+      {
+        post: { comments: ids(2, 'p1'), price: 22 },
+      },
+    ],
+  ])('%s', async (_, query, expected) => {
+    const answer = await data(query);
+    expect(answer).toEqual(expected);
+    // the client's response names, in the client's order
+    expect(JSON.stringify(answer)).toBe(JSON.stringify(expected));
+  });
+
+  it('arguments given as variables', async () => {
+    const query = `query Q($n: Int!, $c: String!) {
+      post(id: "p1") { comments(limit: $n) { id } price(currency: $c) summary shippingEstimate }
+    }`;
+    expect(await data(query, { n: 1, c: 'EUR' })).toEqual({
+      post: { comments: ids(1, 'p1'), price: 22, summary: summary('p1'), shippingEstimate: 110 },
+    });
+    expect(await data(query, { n: 3, c: 'USD' })).toEqual({
+      post: { comments: ids(3, 'p1'), price: 11, summary: summary('p1'), shippingEstimate: 110 },
+    });
+  });
+
+  it('refuses a client alias in the gateway-reserved namespace', async () => {
+    const response = await fixture.query('{ posts { gwArg_comments: id } }');
+    expect(response.status).toBe(400);
+    expect((response.body as Body).errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('@interfaceObject behind a non-resolvable key', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(nonResolvableInterfaceObject);
+  });
+  afterAll(() => fixture?.stop());
+
+  it('answers a reachable field', async () => {
+    const body = (await fixture.query('{ labelled { id label } }')).body as Body;
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ labelled: { id: 'n1', label: 'label of n1' } });
+  });
+
+  it.each([
+    ['a nullable root field', '{ node { label } }', { node: null }, ['node']],
+    ['a list', '{ nodes { label } }', { nodes: null }, ['nodes']],
+    // the planner drops the whole branch down from the non-null `holder`
+    ['a nullable nested field', '{ holder { node { label } } }', null, ['holder']],
+    ['a non-null nested field', '{ holder { required { label } } }', null, ['holder']],
+    ['a field beside a reachable one', '{ node { id label } }', { node: null }, ['node']],
+  ])('%s that no subgraph can reach is an error at its path', async (_, query, data, path) => {
+    const body = (await fixture.query(query)).body as Body;
+    expect(body.data).toEqual(data);
+    expect(body.errors?.length).toBeGreaterThan(0);
+    expect(body.errors?.map((e) => e.path)).toContainEqual(path);
+  });
+});
+
+describe('@requires on a type whose first keys in the requiring subgraph are not resolvable', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(requiresBehindNonResolvableKey);
+  });
+  afterAll(() => fixture?.stop());
+
+  it.each([
+    [
+      'nested in a list',
+      '{ shelf { id items { id name badge } } }',
+      {
+        shelf: {
+          id: 's1',
+          items: [
+            { id: 'i1', name: 'Kettle', badge: '[Kettle]' },
+            { id: 'i2', name: 'Lamp', badge: '[Lamp]' },
+          ],
+        },
+      },
+    ],
+    [
+      'a root list, without the required field',
+      '{ items { badge } }',
+      {
+        items: [{ badge: '[Kettle]' }, { badge: '[Lamp]' }],
+      },
+    ],
+    [
+      'inside a fragment',
+      '{ shelf { items { ... on Item { code badge } } } }',
+      {
+        shelf: {
+          items: [
+            { code: 'C1', badge: '[Kettle]' },
+            { code: 'C2', badge: '[Lamp]' },
+          ],
+        },
+      },
+    ],
+  ])('%s', async (_, query, expected) => {
+    const body = (await fixture.query(query)).body as Body;
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual(expected);
+  });
+});
+
+describe('@requires on a type its subgraph cannot resolve by any key', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(requiresWithoutResolvableKey);
+  });
+  afterAll(() => fixture?.stop());
+
+  it('is an error at each path, in errors, with null propagated', async () => {
+    const body = (await fixture.query('{ shelf { id items { id name badge } } }')).body as Body;
+    expect(body.data).toEqual({ shelf: null });
+    expect(body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['shelf', 'items', 0, 'badge'], 'INVALID_GRAPHQL'],
+      [['shelf', 'items', 1, 'badge'], 'INVALID_GRAPHQL'],
+    ]);
+    expect(body.extensions?.valueCompletion).toBeUndefined();
+  });
+
+  it('leaves the rest of the answer alone', async () => {
+    const body = (await fixture.query('{ shelf { id items { id name } } }')).body as Body;
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({
+      shelf: {
+        id: 's1',
+        items: [
+          { id: 'i1', name: 'Kettle' },
+          { id: 'i2', name: 'Lamp' },
+        ],
+      },
+    });
+  });
+});

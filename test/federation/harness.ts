@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { parse } from 'graphql';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/config.js';
+import { createGateway } from '../../src/gateway.js';
+import { compose } from '../../src/schemaCheck/compose.js';
+import { postGraphQL, type GraphQLResponse } from '../helpers/stack.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** One subgraph of a fixture: its SDL and resolvers, served over real HTTP. */
+export interface FixtureSubgraph {
+  readonly name: string;
+  readonly sdl: string;
+  readonly resolvers: Record<string, Record<string, unknown>>;
+}
+
+export interface Fixture {
+  readonly supergraphSdl: string;
+  query(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
+  stop(): Promise<void>;
+}
+
+/** The federation `@link` every fixture subgraph starts with. */
+export const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7",
+  import: ["@key", "@external", "@requires", "@interfaceObject", "@shareable"])`;
+
+/**
+ * Starts the fixture's subgraphs on free ports (Apollo Server, `buildSubgraphSchema`), composes them
+ * with `@apollo/composition` and builds the gateway on that supergraph through `createGateway`.
+ */
+export async function startFixture(
+  subgraphs: readonly FixtureSubgraph[],
+  env: Record<string, string> = {},
+): Promise<Fixture> {
+  const servers = await Promise.all(
+    subgraphs.map(async (subgraph) => {
+      const server = new ApolloServer({
+        schema: buildSubgraphSchema([
+          { typeDefs: parse(subgraph.sdl), resolvers: subgraph.resolvers },
+        ] as Parameters<typeof buildSubgraphSchema>[0]),
+        plugins: [ApolloServerPluginInlineTraceDisabled()],
+      });
+      const { url } = await startStandaloneServer(server, {
+        listen: { port: 0, host: '127.0.0.1' },
+      });
+      return { name: subgraph.name, server, url };
+    }),
+  );
+  const composed = compose(
+    subgraphs.map((s, i) => ({
+      name: s.name,
+      routingUrl: servers[i]!.url,
+      schemaPath: `${s.name}.graphql`,
+      sdl: s.sdl,
+    })),
+  );
+  if (!composed.ok) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-federation-'));
+  const supergraphPath = path.join(dir, 'supergraph.graphql');
+  fs.writeFileSync(supergraphPath, composed.supergraphSdl);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    SUPERGRAPH_PATH: supergraphPath,
+    LOG_LEVEL: 'silent',
+    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
+    CACHE_ENABLED: 'false',
+    ...env,
+  });
+  const gateway = createGateway(config, {
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
+  const { url } = await gateway.start();
+  return {
+    supergraphSdl: composed.supergraphSdl,
+    query: (query, variables) => postGraphQL(url, { query, variables }),
+    async stop() {
+      await gateway.stop();
+      await Promise.all(servers.map((s) => s.server.stop()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
