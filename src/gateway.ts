@@ -49,6 +49,9 @@ import { headerRulesVaryPlugin } from './headers/varyPlugin.js';
 import { fileSupergraphSource, type SupergraphSource } from './supergraph/source.js';
 import { registerSupergraphInfo, supergraphId } from './supergraph/supergraphInfo.js';
 import { requiresAliasStep } from './supergraph/requiresAliasStep.js';
+import { reservedAliasStep } from './limits/reservedAliasStep.js';
+import { ADDED_ALIAS_PREFIX } from './cache/mutationEntities.js';
+import { ARGUMENT_ALIAS_PREFIX } from './execution/reservedAlias.js';
 
 /** Everything with I/O the gateway uses, injectable so tests build the real gateway on real parts. */
 export interface GatewayDeps {
@@ -171,6 +174,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       costStep({ ...config.cost, metrics, fetches: fetchLedger }),
       // 6. Rate limit: take the estimate from the caller's budget.
       rateLimit.step,
+      // 7. Aliases the gateway reserves for its own rewrites below: 400 when a client uses one.
+      reservedAliasStep([ADDED_ALIAS_PREFIX, ARGUMENT_ALIAS_PREFIX]),
       // 7. Cache: mutations also select their entities' keys, so their cached fields can be invalidated.
       cache.step,
       // 7. Plan: a client field never shares its name with a @requires selection of other arguments.

@@ -1,37 +1,24 @@
-import { BREAK, Kind, OperationTypeNode, visit, type DocumentNode } from 'graphql';
+import { Kind, OperationTypeNode } from 'graphql';
 import type { AdmissionStep } from '../admission.js';
 import type { GatewayContext } from '../context.js';
-import { ErrorCode, GatewayError } from '../errors.js';
 import { sha256 } from './keys.js';
 import type { CacheModel } from './model.js';
-import { ADDED_ALIAS_PREFIX, selectEntityKeys, stripAddedKeys } from './mutationEntities.js';
+import { selectEntityKeys, stripAddedKeys } from './mutationEntities.js';
 
 /**
  * Admission step (last in the list): in a mutation, selects `__typename` and the key fields of
  * every entity the client selected, under reserved aliases and whatever the client's own
  * selections and directives, so the caching data source can bump the versions of the entities
  * the mutation returns; `complete` removes them from the response again. Queries are left
- * untouched. Any document using the reserved alias prefix is refused (400
- * `GRAPHQL_VALIDATION_FAILED`): its fields would be stripped from the response and could be
- * mistaken for the gateway's.
+ * untouched. A client document using the reserved prefix (`ADDED_ALIAS_PREFIX`) never gets here:
+ * `limits/reservedAliasStep.ts` refuses it first.
  */
 export function createCacheStep(model: () => CacheModel | undefined): AdmissionStep {
   const changed = new WeakSet<GatewayContext>();
-  // Apollo hands every request with the same query text the same parsed document.
-  const reserved = new WeakMap<DocumentNode, boolean>();
   return {
     name: 'cache',
     admit(request) {
       const document = request.document;
-      let usesReserved = reserved.get(document);
-      if (usesReserved === undefined)
-        reserved.set(document, (usesReserved = usesReservedAlias(document)));
-      if (usesReserved)
-        throw new GatewayError(
-          ErrorCode.GRAPHQL_VALIDATION_FAILED,
-          `Aliases starting with "${ADDED_ALIAS_PREFIX}" are reserved by the gateway.`,
-          { status: 400 },
-        );
       const current = model();
       const rootType = request.schema.getMutationType()?.name;
       if (request.operation.operation !== OperationTypeNode.MUTATION || !current || !rootType)
@@ -72,16 +59,4 @@ export function createCacheStep(model: () => CacheModel | undefined): AdmissionS
       if (changed.has(request.context)) stripAddedKeys(result.data);
     },
   };
-}
-
-function usesReservedAlias(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Field(node) {
-      if (!node.alias?.value.startsWith(ADDED_ALIAS_PREFIX)) return undefined;
-      found = true;
-      return BREAK;
-    },
-  });
-  return found;
 }

@@ -1,3 +1,4 @@
+import { waitFor } from '../helpers/waitFor.js';
 import { pino } from 'pino';
 import { startStack, type Stack } from '../helpers/stack.js';
 import {
@@ -49,11 +50,9 @@ export async function startCacheStack(
     },
   });
   const readyUrl = stack.url.replace(/\/graphql$/, '/ready');
-  const deadline = Date.now() + 30_000;
-  while ((await fetch(readyUrl)).status !== 200) {
-    if (Date.now() > deadline) throw new Error('the cache stack did not become ready in 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor('the cache stack answering /ready with 200', async () =>
+    (await fetch(readyUrl)).status === 200 ? true : undefined,
+  );
   const stopStack = stack.stop.bind(stack);
   return Object.assign(stack, {
     prefix,

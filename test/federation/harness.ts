@@ -1,18 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { parse } from 'graphql';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config/config.js';
 import { createGateway } from '../../src/gateway.js';
 import { compose } from '../../src/schemaCheck/compose.js';
-import { postGraphQL, type GraphQLResponse } from '../helpers/stack.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import {
+  postGraphQL,
+  testGatewayConfig,
+  writeSupergraph,
+  type GraphQLResponse,
+} from '../helpers/stack.js';
 
 /** One subgraph of a fixture: its SDL and resolvers, served over real HTTP. */
 export interface FixtureSubgraph {
@@ -62,20 +62,8 @@ export async function startFixture(
     })),
   );
   if (!composed.ok) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-federation-'));
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
-  fs.writeFileSync(supergraphPath, composed.supergraphSdl);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    SUPERGRAPH_PATH: supergraphPath,
-    LOG_LEVEL: 'silent',
-    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
-    CACHE_ENABLED: 'false',
-    ...env,
-  });
+  const { dir, supergraphPath } = writeSupergraph(composed.supergraphSdl);
+  const config = testGatewayConfig(supergraphPath, { CACHE_ENABLED: 'false', ...env });
   const gateway = createGateway(config, {
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });

@@ -3,6 +3,7 @@
  * the gateway built by `createGateway` with `HEADER_RULES_PATH`, and the per-field cache on the
  * shared Redis under a unique prefix.
  */
+import { waitFor } from '../helpers/waitFor.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,16 +36,6 @@ const ENGLISH = { 'accept-language': 'en-GB,en;q=0.9' };
 /** The seed's names of the products a response lists, in one language. */
 function namesIn(language: 'en' | 'fr', products: { id: string }[]): string[] {
   return products.map(({ id }) => getSeed().productById.get(id)!.names[language]);
-}
-
-/** Waits for `check` to hold, re-running `probe` (an observable event, never a fixed sleep). */
-async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (check(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe.skipIf(!(await redisAvailable()))('header rules, through the gateway', () => {
@@ -158,10 +149,16 @@ describe.skipIf(!(await redisAvailable()))('header rules, through the gateway', 
     const [en, fr] = [namesIn('en', [{ id: 'p3' }])[0], namesIn('fr', [{ id: 'p3' }])[0]];
     expect((await french()).body.data.product.name).toBe(fr);
     fs.writeFileSync(rulesPath, RULES.replace(/ {2}product:[\s\S]*$/, '  product: {}\n'));
-    const after = await eventually(french, (r) => r.body.data?.product?.name === en);
+    const after = await waitFor('the English name after the reload', async () => {
+      const r = await french();
+      return r.body.data?.product?.name === en ? r : undefined;
+    });
     expect(after.body.data.product.name).toBe(en);
     fs.writeFileSync(rulesPath, RULES);
-    const back = await eventually(french, (r) => r.body.data?.product?.name === fr);
+    const back = await waitFor('the French name after the second reload', async () => {
+      const r = await french();
+      return r.body.data?.product?.name === fr ? r : undefined;
+    });
     expect(back.body.data.product.name).toBe(fr);
   });
 });

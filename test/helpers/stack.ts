@@ -79,6 +79,34 @@ export async function metric(stack: Pick<Stack, 'gateway'>, series: string): Pro
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/** Writes a supergraph SDL to a new temporary folder, as `SUPERGRAPH_PATH` reads it. */
+export function writeSupergraph(sdl: string): { dir: string; supergraphPath: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-test-'));
+  const supergraphPath = path.join(dir, 'supergraph.graphql');
+  fs.writeFileSync(supergraphPath, sdl);
+  return { dir, supergraphPath };
+}
+
+/**
+ * The configuration every in-process gateway of the tests starts from: test mode, free ports on
+ * loopback, silent logs, the repository's development keys; `env` adds to it or overrides it.
+ */
+export function testGatewayConfig(
+  supergraphPath: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): GatewayConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    SUPERGRAPH_PATH: supergraphPath,
+    LOG_LEVEL: 'silent',
+    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
+    ...env,
+  });
+}
+
 /**
  * The real stack for a test file: three subgraphs on free ports, a supergraph composed from their
  * SDL, and the gateway built through `createGateway` exactly as `npm run gateway` builds it.
@@ -101,24 +129,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SubgraphName,
     SubgraphHandle
   >;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-test-'));
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
-  fs.writeFileSync(
-    supergraphPath,
+  const { dir, supergraphPath } = writeSupergraph(
     composeFor({
       product: subgraphs.product.url,
       user: subgraphs.user.url,
       payment: subgraphs.payment.url,
     }),
   );
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    SUPERGRAPH_PATH: supergraphPath,
-    LOG_LEVEL: 'silent',
-    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
+  const config = testGatewayConfig(supergraphPath, {
     // why: on a loaded 2-core machine 100 ms is routinely exceeded, and a silent fallback would
     // make budget and cache assertions depend on timing; fault tests set the production value.
     REDIS_COMMAND_TIMEOUT_MS: '2000',

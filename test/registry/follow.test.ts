@@ -2,6 +2,7 @@
  * Gateways following the registry (`SUPERGRAPH_URL`): two in-process gateways on real subgraphs
  * converge on a publish within one poll interval, and serve on when the registry goes down.
  */
+import { waitFor } from '../helpers/waitFor.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,16 +28,6 @@ function recordingLogger() {
     },
   });
   return { log: pino({ level: 'info' }, stream), lines };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('gateways following the registry', () => {
@@ -104,7 +95,7 @@ describe('gateways following the registry', () => {
     const id = published.body.supergraphId as string;
     const servedAfter = await Promise.all(
       gateways.map(({ url }) =>
-        until(async () => {
+        waitFor(`${url} serving ${id}`, async () => {
           const ready = await readyOf(url);
           return ready.supergraphId === id ? performance.now() - started : undefined;
         }),
@@ -125,7 +116,7 @@ describe('gateways following the registry', () => {
   it('keeps serving the last good supergraph while the registry is down', async () => {
     await registry.stopServer();
     for (const { lines } of gateways)
-      await until(() =>
+      await waitFor('a "supergraph poll failed" log line', () =>
         Promise.resolve(lines.some((l) => l.includes('supergraph poll failed')) || undefined),
       );
     for (const { url } of gateways) {
