@@ -28,6 +28,8 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   PERSISTED_QUERY_ID_REQUIRED: 'PERSISTED_QUERY_ID_REQUIRED',
   CANNOT_SEND_PQ_ID_AND_BODY: 'CANNOT_SEND_PQ_ID_AND_BODY',
+  /** A subscription, or an operation using `@defer` or `@stream`: not executed by this gateway. */
+  OPERATION_NOT_SUPPORTED: 'OPERATION_NOT_SUPPORTED',
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
   /** No fetch of the query plan answered a field (no subgraph can reach it): null at its path. */
   FIELD_UNREACHABLE: 'FIELD_UNREACHABLE',

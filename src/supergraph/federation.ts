@@ -1,18 +1,20 @@
-import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
-import { prettyFormatQueryPlan, type QueryPlan } from '@apollo/query-planner';
-import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import type { GatewayExecutor } from '@apollo/server-gateway-interface';
+import { Supergraph, type Schema } from '@apollo/federation-internals';
+import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
+import { QueryPlanner } from '@apollo/query-planner';
+import type {
+  GatewayExecutor,
+  GatewayInterface,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
+import type { GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Admission, ExecutionOutcome } from '../admission.js';
+import type { Admission } from '../admission.js';
 import type { PreparedSupergraph } from './prepare.js';
-import { installPlanExecution } from '../execution/install.js';
+import { createExecutor } from './executor.js';
 import { createPlanCache } from './planCache.js';
 import type { SupergraphSource } from './source.js';
-
-/** The gateway contract of the Apollo Server major in use. */
-type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
 
 export interface FederationOptions {
   readonly source: SupergraphSource;
@@ -34,106 +36,95 @@ export interface Federation {
   current(): PreparedSupergraph | undefined;
 }
 
-/**
- * Wraps `ApolloGateway`: feeds it the prepared supergraph (and every valid change of the file),
- * swaps the directive index only once the gateway has accepted a new supergraph, and adds the
- * query plan to `extensions` when the request asked for it.
- */
-export function createFederation(options: FederationOptions): Federation {
-  const { source, log, metrics } = options;
-  let current: PreparedSupergraph | undefined;
-  const plans = new WeakMap<object, QueryPlan>();
-  const compiled = (options.planExecution ?? 'compiled') === 'compiled';
-  const execution = installPlanExecution({ compiled, executions: metrics.planExecutions });
-  if (!execution && compiled)
-    log.warn(
-      'the installed @apollo/gateway cannot take the compiled plan executor; running its own',
-    );
-  const adopt = <T extends object>(dataSource: T): T => execution?.adopt(dataSource) ?? dataSource;
-
-  // why: `@apollo/gateway` sends anonymous usage metrics to Apollo unless this is set when it is
-  // constructed (its only switch); a self-hosted gateway contacts no third party by default.
-  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-  const apolloGateway = new ApolloGateway({
-    logger: log.child({ component: 'apollo-gateway' }),
-    supergraphSdl: ({ update }) => {
-      const initial = source.load();
-      current = initial;
-      const stopWatching = source.watch((next) => {
-        update(next.gatewaySdl); // throws on an invalid supergraph: the old one keeps serving
-        current = next;
-        metrics.supergraphReloads.inc({ outcome: 'ok' });
-        log.info('supergraph reloaded');
-      });
-      return Promise.resolve({
-        supergraphSdl: initial.gatewaySdl,
-        cleanup: () => {
-          stopWatching();
-          return Promise.resolve();
-        },
-      });
-    },
-    queryPlannerConfig: { cache: createPlanCache(metrics) },
-    buildService: ({ name, url }) => adopt(warmable(options.dataSource(name, url ?? ''))),
-    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
-      const context = requestContext.context as unknown as GatewayContext;
-      if (context.exposeQueryPlan) plans.set(context, queryPlan);
-    },
-  });
-
-  const wrapExecutor =
-    (inner: GatewayExecutor): GatewayExecutor =>
-    async (requestContext) => {
-      const context = requestContext.context as unknown as GatewayContext;
-      const admitted = options.admission?.get(context);
-      if (admitted && admitted.document !== requestContext.document) {
-        // Plan the admitted (filtered) document, and cache its plan under its own hash: callers who
-        // see different fields never share a plan.
-        const mutable = requestContext as { document: typeof admitted.document; queryHash: string };
-        mutable.document = admitted.document;
-        mutable.queryHash = admitted.documentHash;
-      }
-      const result = await inner(requestContext);
-      if (context.warmup) return result;
-      await options.admission?.complete(context, result as ExecutionOutcome);
-      const plan = plans.get(context);
-      if (plan) {
-        result.extensions = {
-          ...result.extensions,
-          queryPlan: { text: prettyFormatQueryPlan(plan), object: plan.node ?? null },
-        };
-      }
-      return result;
-    };
-
-  // ApolloGateway targets the previous gateway-interface major; the contract it implements is unchanged.
-  const inner = apolloGateway as unknown as GatewayInterface;
-  const gateway: GatewayInterface = {
-    async load(loadOptions) {
-      const loaded = await inner.load(loadOptions);
-      return {
-        executor: loaded.executor && wrapExecutor(loaded.executor),
-      };
-    },
-    onSchemaLoadOrUpdate: (callback) => inner.onSchemaLoadOrUpdate(callback),
-    stop: () => inner.stop(),
-  };
-  return { gateway, current: () => current };
+/** One loaded supergraph: everything planning and execution read, swapped as a whole on reload. */
+export interface LoadedSupergraph {
+  readonly prepared: PreparedSupergraph;
+  /** The API schema as `@apollo/federation-internals` models it (operations are built on it). */
+  readonly apiSchema: Schema;
+  /** The API schema Apollo Server validates against and the response is shaped over. */
+  readonly schema: GraphQLSchema;
+  /** The supergraph schema (join directives included): entity types for representations. */
+  readonly supergraphSchema: GraphQLSchema;
+  readonly planner: QueryPlanner;
+  /** A data source per subgraph of this supergraph. */
+  readonly serviceMap: ServiceMap;
 }
 
 /**
- * A warm-up run (persisted operations at load) goes through the real executor, so its plan is
- * built and stored under the very key a request will look up, but it never reaches a subgraph:
- * every fetch answers `null` at once.
+ * The gateway Apollo Server runs (`@apollo/server-gateway-interface`), built on public APIs only:
+ * the supergraph is built and validated by `@apollo/federation-internals` (`Supergraph.build`),
+ * planned by `@apollo/query-planner` (`QueryPlanner`), and executed by `./executor.ts`. Each valid
+ * change of the source replaces the loaded supergraph as a whole; one that does not build is
+ * refused (the source logs it) and the last good one keeps serving.
  */
-function warmable(
-  dataSource: GraphQLDataSource<GatewayContext>,
-): GraphQLDataSource<GatewayContext> {
-  return {
-    process(options) {
-      if ('incomingRequestContext' in options && options.context.warmup)
-        return Promise.resolve({ data: null });
-      return dataSource.process(options);
+export function createFederation(options: FederationOptions): Federation {
+  const { source, log, metrics } = options;
+  // why: only `ApolloGateway`'s constructor reads it (anonymous usage metrics to Apollo); this
+  // gateway never builds one, and nothing else in the process should phone home either.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+
+  let loaded: LoadedSupergraph | undefined;
+  let stopWatching: (() => void) | undefined;
+  const listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
+  const plans = createPlanCache(metrics);
+
+  const build = (prepared: PreparedSupergraph): LoadedSupergraph => {
+    // Throws on a supergraph that does not validate: the caller keeps the last good one.
+    const supergraph = Supergraph.build(prepared.gatewaySdl, { validateSupergraph: true });
+    const apiSchema = supergraph.apiSchema();
+    const serviceMap: ServiceMap = Object.create(null) as ServiceMap;
+    for (const { name, url } of supergraph.subgraphsMetadata())
+      serviceMap[name] = options.dataSource(name, url);
+    return {
+      prepared,
+      apiSchema,
+      schema: apiSchema.toGraphQLJSSchema(),
+      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      planner: new QueryPlanner(supergraph),
+      serviceMap,
+    };
+  };
+
+  const install = (next: LoadedSupergraph) => {
+    loaded = next;
+    // why: a plan belongs to the supergraph it was built on.
+    plans.clear?.();
+    for (const listener of listeners) {
+      try {
+        listener({ apiSchema: next.schema, coreSupergraphSdl: next.prepared.gatewaySdl });
+      } catch (error) {
+        log.error({ err: String(error) }, 'a schema listener failed; the schema still updates');
+      }
+    }
+  };
+
+  const executor: GatewayExecutor = createExecutor({
+    loaded: () => loaded,
+    plans,
+    metrics,
+    admission: options.admission,
+    compiled: (options.planExecution ?? 'compiled') === 'compiled',
+  });
+
+  const gateway: GatewayInterface = {
+    load() {
+      install(build(source.load()));
+      stopWatching = source.watch((next) => {
+        install(build(next)); // throws on an invalid supergraph: the old one keeps serving
+        metrics.supergraphReloads.inc({ outcome: 'ok' });
+        log.info('supergraph reloaded');
+      });
+      return Promise.resolve({ executor });
+    },
+    onSchemaLoadOrUpdate(callback) {
+      listeners.add(callback);
+      return () => void listeners.delete(callback);
+    },
+    stop() {
+      stopWatching?.();
+      stopWatching = undefined;
+      return Promise.resolve();
     },
   };
+  return { gateway, current: () => loaded?.prepared };
 }
