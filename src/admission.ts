@@ -13,7 +13,7 @@ export interface CostInfo {
 
 /**
  * What admission knows about one request, shared by its steps in order and read again after
- * execution. One per request, keyed by the request's context.
+ * execution. One per request, kept in the request's state.
  */
 export interface AdmissionRequest {
   readonly context: GatewayContext;
@@ -44,13 +44,26 @@ export interface ExecutionOutcome {
 
 /**
  * One feature's part of admission. `admit` runs before any subgraph is called, in the order of the
- * step list, and refuses a request by throwing a `GatewayError`; `complete` runs after execution,
- * in the same order, and may amend the result.
+ * step list, and refuses a request by throwing a `GatewayError`; what it returns is the step's own
+ * record of the request, handed back to its `complete`. `complete` runs after execution, in the
+ * same order, and may amend the result.
  */
-export interface AdmissionStep {
+export interface AdmissionStep<Admitted = unknown> {
   readonly name: string;
-  admit?(request: AdmissionRequest): Promise<void> | void;
-  complete?(request: AdmissionRequest, result: ExecutionOutcome): Promise<void> | void;
+  admit?(request: AdmissionRequest): Promise<Admitted> | Admitted;
+  complete?(
+    request: AdmissionRequest,
+    result: ExecutionOutcome,
+    /** What this step's `admit` returned for the request (undefined without an `admit`). */
+    admitted: Admitted | undefined,
+  ): Promise<void> | void;
+}
+
+/** Admission's part of the request state (`RequestState.admission`). */
+export interface AdmissionState {
+  readonly request: AdmissionRequest;
+  /** What each step's `admit` returned, by the step's position in the list. */
+  readonly admitted: unknown[];
 }
 
 export interface Admission {
@@ -70,7 +83,6 @@ export function createAdmission(
   steps: readonly AdmissionStep[],
   supergraph: () => PreparedSupergraph | undefined,
 ): Admission {
-  const requests = new WeakMap<GatewayContext, AdmissionRequest>();
   const plugin: ApolloServerPlugin<GatewayContext> = {
     requestDidStart() {
       return Promise.resolve({
@@ -94,11 +106,12 @@ export function createAdmission(
             extensions: {},
             headers: new Map(),
           };
-          requests.set(requestContext.contextValue, request);
-          for (const step of steps) await step.admit?.(request);
+          const state: AdmissionState = { request, admitted: [] };
+          requestContext.contextValue.state.admission = state;
+          for (const step of steps) state.admitted.push(await step.admit?.(request));
         },
         willSendResponse({ contextValue, response }) {
-          const request = requests.get(contextValue);
+          const request = contextValue.state.admission?.request;
           if (request)
             for (const [name, value] of request.headers) response.http.headers.set(name, value);
           return Promise.resolve();
@@ -108,11 +121,13 @@ export function createAdmission(
   };
   return {
     plugin,
-    get: (context) => requests.get(context),
+    get: (context) => context.state.admission?.request,
     async complete(context, result) {
-      const request = requests.get(context);
-      if (!request) return;
-      for (const step of steps) await step.complete?.(request, result);
+      const state = context.state.admission;
+      if (!state) return;
+      const { request, admitted } = state;
+      for (const [index, step] of steps.entries())
+        await step.complete?.(request, result, admitted[index]);
       if (request.errors.length) result.errors = [...request.errors, ...(result.errors ?? [])];
       if (Object.keys(request.extensions).length)
         result.extensions = { ...result.extensions, ...request.extensions };

@@ -1,4 +1,5 @@
 import type { Logger } from './observability/logger.js';
+import type { RequestState } from './requestState.js';
 
 /** A verified caller. Anonymous callers have no principal. */
 export interface Principal {
@@ -16,8 +17,9 @@ export interface ApiKeyIdentity {
 
 /**
  * The per-request context Apollo Server hands to plugins, the executor and every subgraph fetch.
- * Created once per HTTP request by the HTTP layer; features keep their own per-request state in
- * WeakMaps keyed by this object.
+ * Created once per HTTP request by the gateway's context factory. Its fields are facts about the
+ * request fixed at its start (the caller, the headers); what features record while serving it
+ * lives in `state`, one object shared by every (shallow) copy Apollo Server makes of the context.
  */
 export interface GatewayContext {
   readonly requestId: string;
@@ -35,4 +37,6 @@ export interface GatewayContext {
    * but neither admitted, executed against a subgraph, nor counted as a request.
    */
   readonly warmup?: boolean;
+  /** What features record while serving the request (deadline, admission, cost, cache policy…). */
+  readonly state: RequestState;
 }

@@ -7,6 +7,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from './config/config.js';
 import type { GatewayContext } from './context.js';
+import { createRequestState } from './requestState.js';
 import { createAdmission } from './admission.js';
 import { createAuth } from './auth/auth.js';
 import { fileApiKeySource } from './auth/apiKeySource.js';
@@ -25,7 +26,6 @@ import { createCors } from './http/cors.js';
 import { withEdge } from './http/edge.js';
 import { createExplorer } from './http/explorer.js';
 import { explorerDevHeaders } from './auth/explorerToken.js';
-import { createRequestDeadlines } from './http/deadline.js';
 import { hardenServer, httpServerOptions } from './http/hardening.js';
 import { createMetricsServer } from './http/metricsServer.js';
 import { closeRedis } from './lifecycle/closeRedis.js';
@@ -41,7 +41,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { requestLogPlugin } from './observability/requestLog.js';
 import { SubgraphClient } from './subgraphClient/subgraphClient.js';
-import { createDegradedSubgraphs } from './subgraphClient/degraded.js';
+import { degradedSubgraphsPlugin } from './subgraphClient/degraded.js';
 import { createFederation, type Federation } from './supergraph/federation.js';
 import { forbiddenHeaders } from './headers/forbidden.js';
 import { fileHeaderRules, noHeaderRules } from './headers/source.js';
@@ -123,9 +123,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     authenticate: (headers) => auth.authenticate(headers),
   });
 
-  // Per request: its overall deadline (504 after it), and the subgraphs that failed it.
-  const deadlines = createRequestDeadlines();
-  const degraded = createDegradedSubgraphs();
   // 6. The actual cost of each fetch, recorded as it is answered (before null propagation).
   const fetchLedger = createFetchLedger();
 
@@ -150,8 +147,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           window: config.subgraphs.breakerWindow,
           halfOpenAfterMs: config.subgraphs.breakerHalfOpenAfterMs,
         },
-        degraded,
-        requestSignal: (ctx) => deadlines.signalOf(ctx),
         // Identical query fetches of one caller in flight share one HTTP fetch.
         dedup: config.subgraphs.dedup,
         // Client headers the header rules send; they key the cache and deduplication too.
@@ -212,9 +207,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     headerRulesVaryPlugin(headerRules),
     // 8. Respond: a log line and metrics per request.
     // Operation names of the persisted manifest are labelled at once, others once seen often.
-    requestLogPlugin(metrics, deadlines, (name) => inManifest(manifest.current(), name)),
+    requestLogPlugin(metrics, (name) => inManifest(manifest.current(), name)),
     // Partial answers name the subgraphs that failed: `extensions.degradedSubgraphs`.
-    degraded.plugin,
+    degradedSubgraphsPlugin,
     // why no Apollo landing page: it loads from a CDN; the explorer (http/explorer.ts) is served offline.
     ApolloServerPluginLandingPageDisabled(),
   ];
@@ -249,8 +244,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     formatError: (formatted, error) => maskError(formatted, error, config, log),
   });
 
-  // 2. Authenticate: the context of each request (no token = anonymous).
-  const context = async (req: IncomingMessage, requestId: string): Promise<GatewayContext> => {
+  // 2. Authenticate: the context of each request (no token = anonymous), with its one state.
+  const context = async (
+    req: IncomingMessage,
+    requestId: string,
+    deadline: AbortSignal,
+  ): Promise<GatewayContext> => {
     const headers = req.headers as Record<string, string | undefined>;
     // Throws 401 for a bad token (503 if the keys are unreachable): nothing is parsed or executed.
     const principal = await auth.authenticate(headers);
@@ -263,6 +262,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       clientIp: clientIpOf(req),
       headers,
       exposeQueryPlan: config.exposeQueryPlan && headers['apollo-expose-query-plan'] === 'true',
+      state: createRequestState(deadline),
     });
   };
 
@@ -314,7 +314,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     routes,
     requestTimeoutMs: config.requestTimeoutMs,
     maxInFlight: config.maxInFlight,
-    deadlines,
     // 1. HTTP: persisted operations (manifest ids, safelist) before anything is parsed.
     gate: createPersistedGate(config.persisted.mode, manifest, config.persisted.requireId),
   });

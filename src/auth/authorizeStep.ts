@@ -28,11 +28,12 @@ interface Plan {
  * operation (so cost is estimated, and the plan made and cached, on the filtered document), then,
  * after execution, puts `null` and an `UNAUTHORIZED_FIELD_OR_TYPE` error at each removed path.
  */
-export function createAuthorizeStep(options: AuthorizeStepOptions): AdmissionStep {
+export function createAuthorizeStep(
+  options: AuthorizeStepOptions,
+): AdmissionStep<Plan | undefined> {
   const rulesBySchema = new WeakMap<GraphQLSchema, AccessRules>();
   const accessOf = new WeakMap<AccessRules, ReadonlyMap<string, AccessRequirement>>();
   const caches = new WeakMap<AccessRules, LRUCache<string, Plan>>();
-  const plans = new WeakMap<AdmissionRequest, Plan>();
 
   const rulesFor = (request: AdmissionRequest): AccessRules => {
     const access = request.supergraph.index.access;
@@ -53,7 +54,7 @@ export function createAuthorizeStep(options: AuthorizeStepOptions): AdmissionSte
       // field); execution then never coerces it. Variables answer to the client's document.
       rejectInvalidVariables(request);
       const rules = rulesFor(request);
-      if (rules.empty) return;
+      if (rules.empty) return undefined;
       const grants = rules.grantsFor(request.context.principal, options.policies);
       const cache = caches.get(rules)!;
       // why this key: the same document and operation, seen with the same relevant grants, filters
@@ -71,14 +72,14 @@ export function createAuthorizeStep(options: AuthorizeStepOptions): AdmissionSte
         };
         cache.set(key, plan);
       }
-      if (!plan.filtered.changed) return;
+      if (!plan.filtered.changed) return undefined;
       if (options.rejectUnauthorized) refuse(request, plan.filtered);
       request.document = plan.filtered.document;
       request.documentHash = plan.documentHash;
-      plans.set(request, plan);
+      // Kept for `complete`, which puts the removed fields back as nulls and errors.
+      return plan;
     },
-    complete(request, result) {
-      const plan = plans.get(request);
+    complete(request, result, plan) {
       if (!plan || !result.data) return;
       const { data, removed } = applyRemovals(
         plan.tree,

@@ -7,7 +7,8 @@ import type { CacheScope } from './policy.js';
  * The response's `Cache-Control`: the lowest TTL of everything served for the request (from the
  * cache, with what remains of its TTL, or from a subgraph), `private` if any part was private or
  * the caller is authenticated, `no-store` when nothing cacheable was served, for mutations and for
- * responses with errors. Per-request state lives in a WeakMap keyed by the request's context.
+ * responses with errors. What was served so far is kept in the request's state
+ * (`RequestState.cachePolicy`).
  */
 export interface ResponsePolicy {
   /** Records one served value; called by the caching data source for every field it serves. */
@@ -17,39 +18,30 @@ export interface ResponsePolicy {
   readonly plugin: ApolloServerPlugin<GatewayContext>;
 }
 
-interface State {
+/** A request's `Cache-Control` so far; nothing served yet = `maxAge` Infinity (not cacheable). */
+export interface ResponseCachePolicy {
   maxAge: number;
   private: boolean;
 }
 
 export function createResponsePolicy(): ResponsePolicy {
-  const states = new WeakMap<GatewayContext, State>();
-  const stateOf = (context: GatewayContext) => {
-    let state = states.get(context);
-    if (!state) {
-      state = { maxAge: Infinity, private: false };
-      states.set(context, state);
-    }
-    return state;
-  };
   return {
     served(context, maxAge, scope) {
-      const state = stateOf(context);
+      const state = context.state.cachePolicy;
       state.maxAge = Math.min(state.maxAge, Math.max(0, Math.floor(maxAge)));
       state.private ||= scope === 'PRIVATE';
     },
     uncacheable(context) {
-      stateOf(context).maxAge = 0;
+      context.state.cachePolicy.maxAge = 0;
     },
     plugin: {
       requestDidStart: () =>
         Promise.resolve({
           willSendResponse({ contextValue, response, operation }) {
-            const state = states.get(contextValue);
+            const state = contextValue.state.cachePolicy;
             const errors =
               response.body.kind === 'single' && !!response.body.singleResult.errors?.length;
             const cacheable =
-              state &&
               Number.isFinite(state.maxAge) &&
               state.maxAge > 0 &&
               operation?.operation === OperationTypeNode.QUERY &&
@@ -57,7 +49,7 @@ export function createResponsePolicy(): ResponsePolicy {
             // why: a shared HTTP cache may serve a response to an `Authorization` request to others
             // only when it says `public`; an authenticated caller's response never does
             // (docs/security.md case 87), whatever its fields' scopes.
-            const scope = state?.private || contextValue.principal ? 'private' : 'public';
+            const scope = state.private || contextValue.principal ? 'private' : 'public';
             response.http.headers.set(
               'cache-control',
               cacheable ? `max-age=${state.maxAge}, ${scope}` : 'no-store',

@@ -1,5 +1,5 @@
 import { getVariableValues } from 'graphql';
-import type { AdmissionRequest, AdmissionStep } from '../admission.js';
+import type { AdmissionStep } from '../admission.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createCostEstimator } from './cachedEstimator.js';
@@ -16,6 +16,12 @@ export interface CostStepOptions {
   readonly fetches: FetchLedger;
 }
 
+/** What the cost step keeps of an admitted request. */
+interface Admitted {
+  /** The introspection part of the estimate: answered in full, never refunded. */
+  readonly introspection: number;
+}
+
 /**
  * Admission step 5. `admit` (after authorization, so removed fields cost nothing) estimates the
  * operation and refuses it above the maximum with 400 `COST_ESTIMATED_TOO_EXPENSIVE`, before any
@@ -24,10 +30,8 @@ export interface CostStepOptions {
  * and returned, before null propagation) and the introspection the gateway answered; the rate limit
  * step refunds at most the estimate minus that.
  */
-export function costStep(options: CostStepOptions): AdmissionStep {
+export function costStep(options: CostStepOptions): AdmissionStep<Admitted | undefined> {
   const estimate = createCostEstimator();
-  /** The introspection part of each admitted request's estimate: answered in full, never refunded. */
-  const introspection = new WeakMap<AdmissionRequest, number>();
   return {
     name: 'cost',
     admit(request) {
@@ -79,17 +83,18 @@ export function costStep(options: CostStepOptions): AdmissionStep {
           { status: 400, extensions: { cost: { estimated: result.cost, limit } } },
         );
       }
-      introspection.set(request, result.introspection);
       options.fetches.open(request.context, {
         schema: request.schema,
         index: request.supergraph.index,
         defaultListSize: options.defaultListSize,
       });
+      return { introspection: result.introspection };
     },
-    complete(request) {
+    complete(request, _result, admitted) {
       if (!request.cost) return;
       const fetched = options.fetches.total(request.context)?.cost ?? 0;
-      const actual = Math.min(fetched + (introspection.get(request) ?? 0), Number.MAX_SAFE_INTEGER);
+      const introspection = admitted?.introspection ?? 0;
+      const actual = Math.min(fetched + introspection, Number.MAX_SAFE_INTEGER);
       request.cost.actual = actual;
       const extension = costExtensionOf(request);
       if (extension) extension.actual = actual;

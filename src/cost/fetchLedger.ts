@@ -24,8 +24,8 @@ export interface LedgerTotal {
 /**
  * Per request, the actual cost of every subgraph fetch it ran, recorded by a wrapper around each
  * data source as the answer arrives (before the executor merges it or propagates nulls), whichever
- * executor runs the plan. Only requests the cost step opened are recorded (not warm-ups, not
- * refused ones).
+ * executor runs the plan, into the request's state (`RequestState.fetchCost`). Only requests the
+ * cost step opened are recorded (not warm-ups, not refused ones).
  */
 export interface FetchLedger {
   open(context: GatewayContext, scope: LedgerScope): void;
@@ -35,14 +35,14 @@ export interface FetchLedger {
   wrap(dataSource: GraphQLDataSource<GatewayContext>): GraphQLDataSource<GatewayContext>;
 }
 
-interface Entry {
+/** A request's fetches so far, as recorded (`RequestState.fetchCost`). */
+export interface FetchTally {
   readonly scope: LedgerScope;
   cost: number;
   fetches: number;
 }
 
 export function createFetchLedger(): FetchLedger {
-  const entries = new WeakMap<GatewayContext, Entry>();
   const parsed = new Map<string, DocumentNode>();
   const documentOf = (query: string, given: DocumentNode | undefined): DocumentNode => {
     if (given) return given;
@@ -55,7 +55,7 @@ export function createFetchLedger(): FetchLedger {
     return document;
   };
   const record = (
-    entry: Entry,
+    entry: FetchTally,
     request: { query?: string; operationName?: string; variables?: Record<string, unknown> },
     given: DocumentNode | undefined,
     data: Record<string, unknown> | null | undefined,
@@ -80,17 +80,17 @@ export function createFetchLedger(): FetchLedger {
   };
   return {
     open(context, scope) {
-      entries.set(context, { scope, cost: 0, fetches: 0 });
+      context.state.fetchCost = { scope, cost: 0, fetches: 0 };
     },
     total(context) {
-      const entry = entries.get(context);
+      const entry = context.state.fetchCost;
       return entry && { cost: Math.max(entry.cost, entry.fetches), fetches: entry.fetches };
     },
     wrap(dataSource) {
       return {
         async process(options) {
           const entry =
-            'incomingRequestContext' in options ? entries.get(options.context) : undefined;
+            'incomingRequestContext' in options ? options.context.state.fetchCost : undefined;
           if (!entry) return dataSource.process(options);
           const given = 'document' in options ? options.document : undefined;
           try {

@@ -10,7 +10,6 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { recordRefusal, wasLogged } from '../observability/requestLog.js';
 import { withServerSpan } from '../observability/tracing.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, readBody } from './body.js';
-import type { RequestDeadlines } from './deadline.js';
 import { tooManyHeaders } from './hardening.js';
 import { allowedMethods, routeKey } from './methods.js';
 import {
@@ -35,8 +34,15 @@ export interface HttpOptions {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly log: Logger;
   readonly maxBodyBytes: number;
-  /** Builds the per-request context (authentication happens here); throws a GatewayError to refuse. */
-  readonly context: (req: IncomingMessage, requestId: string) => Promise<GatewayContext>;
+  /**
+   * Builds the per-request context (authentication happens here); throws a GatewayError to refuse.
+   * `deadline` aborts when the request's overall deadline passes (its client gets a 504).
+   */
+  readonly context: (
+    req: IncomingMessage,
+    requestId: string,
+    deadline: AbortSignal,
+  ) => Promise<GatewayContext>;
   /** Extra routes by `METHOD path`. */
   readonly routes: Readonly<Record<string, Route>>;
   /** Rewrites or refuses a GraphQL request before Apollo Server parses it (persisted operations). */
@@ -47,8 +53,6 @@ export interface HttpOptions {
   }) => { ok: true; body: unknown; search: string } | { ok: false; status: number; body: string };
   /** Overall deadline of a GraphQL request, in milliseconds; 504 `GATEWAY_TIMEOUT` after it. */
   readonly requestTimeoutMs?: number;
-  /** Where each request's deadline signal is published (subgraph client, request log). */
-  readonly deadlines?: RequestDeadlines;
   /** Counts refusals made before Apollo Server's plugins run (`operation="none"`). */
   readonly metrics?: GatewayMetrics;
   /** GraphQL requests in flight at once; beyond it, a fast 503 with `Retry-After: 1`. */
@@ -238,8 +242,7 @@ export function createRequestListener(options: HttpOptions): GatewayRequestListe
         const execution = apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method, headers, search, body },
           context: async () => {
-            const context = await options.context(req, requestId);
-            options.deadlines?.bind(context, deadline.signal);
+            const context = await options.context(req, requestId, deadline.signal);
             contextValue = context;
             return context;
           },

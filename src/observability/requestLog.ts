@@ -5,11 +5,6 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import { createOperationLabels } from './operationLabels.js';
 
-/** Tells whether a request's overall deadline passed (its client already got a 504). */
-export interface DeadlineState {
-  expired(context: GatewayContext): boolean;
-}
-
 /**
  * Codes become metric labels only when the gateway defines them: a subgraph's errors pass through
  * with whatever code it chose, and an unbounded label set would grow the registry without end.
@@ -17,14 +12,11 @@ export interface DeadlineState {
 const KNOWN_CODES: ReadonlySet<string> = new Set<string>([...Object.values(ErrorCode), 'OK']);
 
 /**
- * Requests the plugin logged and counted; the HTTP layer records the others. Keyed by the
- * per-request child logger: Apollo Server hands plugins a shallow clone of the context object.
+ * Whether `requestLogPlugin` logged and counted the request of this context; the HTTP layer
+ * records the others.
  */
-const logged = new WeakSet<object>();
-
-/** Whether `requestLogPlugin` logged and counted the request of this context. */
 export function wasLogged(context: GatewayContext | undefined): boolean {
-  return context !== undefined && logged.has(context.log);
+  return context?.state.logged ?? false;
 }
 
 /** A request refused before Apollo Server's request pipeline (HTTP layer, envelope, CSRF). */
@@ -54,7 +46,6 @@ export function recordRefusal(metrics: GatewayMetrics, log: Logger, refusal: Ref
  */
 export function requestLogPlugin(
   metrics: GatewayMetrics,
-  deadlines?: DeadlineState,
   /** Operation names labelled from their first request (the persisted manifest's). */
   known?: (name: string) => boolean,
 ): ApolloServerPlugin<GatewayContext> {
@@ -70,12 +61,12 @@ export function requestLogPlugin(
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const firstError = errors?.[0] ?? body?.errors?.[0];
           // why: after a 504 the execution still winds down here; count what the client saw.
-          const timedOut = deadlines?.expired(contextValue) ?? false;
+          const timedOut = contextValue.state.deadline?.aborted ?? false;
           const code = timedOut
             ? 'GATEWAY_TIMEOUT'
             : ((firstError?.extensions?.code as string | undefined) ?? 'OK');
           const operation = label(operationName);
-          logged.add(contextValue.log);
+          contextValue.state.logged = true;
           metrics.requests.inc({ operation, code: KNOWN_CODES.has(code) ? code : 'OTHER' });
           metrics.requestDuration.observe({ operation }, seconds);
           contextValue.log.info(

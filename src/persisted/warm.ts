@@ -12,6 +12,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { createRequestState } from '../requestState.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ManifestIndex } from './manifest.js';
@@ -156,5 +157,6 @@ function warmupContext(log: Logger, id: string): GatewayContext {
     headers: {},
     exposeQueryPlan: false,
     warmup: true,
+    state: createRequestState(),
   };
 }

@@ -37,6 +37,13 @@ export interface RateLimit {
   headersPlugin(admission: Admission): ApolloServerPlugin<GatewayContext>;
 }
 
+/** What the rate limit step took from whose budget, kept for the refund after execution. */
+interface Taken {
+  readonly key: string;
+  readonly limiter: RateLimiter;
+  readonly cost: number;
+}
+
 /**
  * Cost budgets per caller (docs/architecture.md, request flow 6): a token bucket of `capacity` points refilled
  * at `refillPerSecond`, in Redis when configured (every instance shares it), in process otherwise
@@ -70,10 +77,6 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     const limiter = (typeof tier === 'string' && tiers.get(tier)) || standard;
     return { key: callerKey(context), limiter };
   };
-  const taken = new WeakMap<
-    AdmissionRequest,
-    { key: string; limiter: RateLimiter; cost: number }
-  >();
 
   const report = (request: AdmissionRequest, result: BucketResult) => {
     setHeaders(request.headers, result);
@@ -81,7 +84,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     if (extension) extension.budgetRemaining = Math.floor(result.remaining);
   };
 
-  const step: AdmissionStep = {
+  const step: AdmissionStep<Taken> = {
     name: 'rateLimit',
     async admit(request) {
       const cost = charge(request.cost?.estimated ?? 0);
@@ -107,10 +110,9 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
           { status: 429, headers: { 'retry-after': retryAfter } },
         );
       }
-      taken.set(request, { key, limiter, cost });
+      return { key, limiter, cost };
     },
-    async complete(request) {
-      const spent = taken.get(request);
+    async complete(request, _result, spent) {
       const actual = request.cost?.actual;
       if (!spent || actual === undefined || spent.cost - charge(actual) <= 0) return;
       // A client pays for what it fetched: the unused part of the estimate goes back.

@@ -17,7 +17,7 @@ import {
   succeeded,
   type FetchOutcome,
 } from './dedup.js';
-import type { DegradedSubgraphs } from './degraded.js';
+import { markDegraded } from './degraded.js';
 import { describeFailure, failureResponse } from './failure.js';
 import { createFetchShapes, type FetchShape } from './fetchShape.js';
 import { DEFAULT_RETRY, nextRetryDelay } from './retryPolicy.js';
@@ -42,10 +42,6 @@ export interface SubgraphClientOptions {
   readonly maxRetries?: number;
   /** The circuit breaker of this subgraph. @default window 20, threshold 0.5, half-open after 10 s */
   readonly breaker?: Partial<Omit<BreakerOptions, 'onStateChange'>>;
-  /** Where failed subgraphs are recorded for `extensions.degradedSubgraphs`. */
-  readonly degraded?: DegradedSubgraphs;
-  /** The request's deadline: aborting it abandons the fetch (the client got its 504 already). */
-  readonly requestSignal?: (context: GatewayContext | undefined) => AbortSignal | undefined;
   /** Largest accepted response body, in bytes. @default 10 MiB */
   readonly maxResponseBytes?: number;
   /**
@@ -161,7 +157,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       representations: Array.isArray(representations) ? representations.length : undefined,
     };
     const body = JSON.stringify(request);
-    const requestSignal = this.options.requestSignal?.(context);
+    // The request's deadline: once it passes, the fetch is abandoned (the client got its 504).
+    const requestSignal = context?.state.deadline;
     const share = options.share ?? true;
     const shared = typeof share === 'string' || (share && this.options.dedup !== false);
     if (!shared || fetch.shape.mutation) {
@@ -277,7 +274,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
         { subgraph: this.name, err: outcome.detail },
         'subgraph request failed',
       );
-    this.options.degraded?.mark(fetch.context, this.name);
+    // Named in the response's `extensions.degradedSubgraphs`.
+    markDegraded(fetch.context, this.name);
     return failureResponse(this.name, outcome.failure, fetch.shape, fetch.representations);
   }
 

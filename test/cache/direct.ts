@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { createCache, type Cache } from '../../src/cache/cache.js';
 import type { CacheStore } from '../../src/cache/store.js';
 import type { GatewayContext, Principal } from '../../src/context.js';
+import { createRequestState } from '../../src/requestState.js';
 import { createMetrics, type GatewayMetrics } from '../../src/observability/metrics.js';
 import { SubgraphClient } from '../../src/subgraphClient/subgraphClient.js';
 import { prepareSupergraph } from '../../src/supergraph/prepare.js';
@@ -107,6 +108,7 @@ export async function startDirect(options: { store?: CacheStore } = {}): Promise
         clientIp: '127.0.0.1',
         headers: {},
         exposeQueryPlan: false,
+        state: createRequestState(),
       };
       // why: what `@apollo/gateway`'s executeFetch hands a data source (its enum is not exported).
       const process = {

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../src/context.js';
+import { createRequestState } from '../../src/requestState.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { SubgraphClient } from '../../src/subgraphClient/subgraphClient.js';
 import { startSubgraph, type SubgraphHandle } from '../../subgraphs/shared/server.js';
@@ -21,6 +22,7 @@ function contextWith(headers: Record<string, string>): GatewayContext {
     clientIp: '127.0.0.1',
     headers,
     exposeQueryPlan: false,
+    state: createRequestState(),
   };
 }
 
