@@ -16,6 +16,7 @@ import { canExecute, executePlan } from './executePlan.js';
 type ExecuteQueryPlan = typeof executeQueryPlan;
 
 const require = createRequire(import.meta.url);
+// eslint-disable-next-line no-restricted-syntax -- the only private path: where the executor is installed
 const MODULE = '@apollo/gateway/dist/executeQueryPlan.js';
 
 export interface Owner {
