@@ -25,6 +25,7 @@ import { createCompressor } from './http/compression.js';
 import { createCors } from './http/cors.js';
 import { withEdge } from './http/edge.js';
 import { createExplorer } from './http/explorer.js';
+import { createInvalidateRoute } from './http/invalidateRoute.js';
 import { explorerDevHeaders } from './auth/explorerToken.js';
 import { hardenServer, httpServerOptions } from './http/hardening.js';
 import { createMetricsServer } from './http/metricsServer.js';
@@ -116,11 +117,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const cache = createCache({
     config: config.cache,
     redis,
-    adminToken: config.adminToken,
     supergraph: () => current(),
     metrics,
     log,
-    authenticate: (headers) => auth.authenticate(headers),
   });
 
   // 6. The actual cost of each fetch, recorded as it is answered (before null propagation).
@@ -280,7 +279,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       return json(200, { status: 'ready', supergraphId: supergraphId(federation.current()!) });
     },
     // Admin: `ADMIN_TOKEN` or a JWT with `admin:cache`; bumps an entity's, type's or subgraph's version.
-    'POST /cache/invalidate': cache.invalidate,
+    'POST /cache/invalidate': createInvalidateRoute({
+      invalidate: (body) => cache.invalidate(body),
+      adminToken: config.adminToken,
+      authenticate: (headers) => auth.authenticate(headers),
+    }),
   };
 
   const manifest = fileManifestSource(

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -190,27 +191,33 @@ function publicKey(pem: string): KeyObject {
 }
 
 /**
- * A remote JWKS through jose's cache, with a breaker: after a failed fetch, no fetch for
+ * A remote JWKS through jose's cache, with a cockatiel circuit breaker: after a failed fetch, no fetch for
  * `jwksRetryAfterFailureMs` (jose has no negative cache, so an outage would otherwise cost one
  * fetch per request once the keys are stale). A document that is not a key set counts as a failure.
  */
 function remoteKeySet(url: URL, options: VerifierOptions): JWTVerifyGetKey {
   const retryAfterMs = options.jwksRetryAfterFailureMs ?? 5000;
   const maxBytes = options.maxJwksBytes ?? 1024 * 1024;
-  let failedAt = Number.NEGATIVE_INFINITY;
+  // why one failure opens it: each fetch is already one try of jose's; the next after the pause
+  // is the half-open probe (jose shares one fetch among concurrent callers).
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: retryAfterMs,
+    breaker: new ConsecutiveBreaker(1),
+  });
   const fetchKeys = async (input: string, init: RequestInit): Promise<Response> => {
-    if (Date.now() - failedAt < retryAfterMs)
-      throw new KeySourceUnavailable('JWKS fetch skipped after a recent failure');
     try {
-      const response = await fetch(input, init);
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`JWKS answered HTTP ${response.status}`);
-      if (text.length > maxBytes) throw new Error('JWKS document too large');
-      const parsed = JSON.parse(text) as { keys?: unknown };
-      if (!Array.isArray(parsed.keys)) throw new Error('JWKS document has no keys array');
-      return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+      return await breaker.execute(async () => {
+        const response = await fetch(input, init);
+        const text = await response.text();
+        if (response.status !== 200) throw new Error(`JWKS answered HTTP ${response.status}`);
+        if (text.length > maxBytes) throw new Error('JWKS document too large');
+        const parsed = JSON.parse(text) as { keys?: unknown };
+        if (!Array.isArray(parsed.keys)) throw new Error('JWKS document has no keys array');
+        return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+      });
     } catch (error) {
-      failedAt = Date.now();
+      if (error instanceof BrokenCircuitError)
+        throw new KeySourceUnavailable('JWKS fetch skipped after a recent failure');
       throw new KeySourceUnavailable(`JWKS unavailable: ${String(error)}`);
     }
   };

@@ -2,15 +2,14 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { AdmissionStep } from '../admission.js';
 import type { CacheConfig } from '../config/config.js';
-import type { GatewayContext, Principal } from '../context.js';
-import type { Route } from '../http/server.js';
+import type { GatewayContext } from '../context.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { PreparedSupergraph } from '../supergraph/prepare.js';
 import { createCacheStep } from './cacheStep.js';
 import { CachingDataSource, type SubgraphSender } from './cachingDataSource.js';
-import { createInvalidateRoute } from './invalidate.js';
+import { createInvalidator, type InvalidationResult } from './invalidate.js';
 import { cacheModelOf } from './model.js';
 import { createResponsePolicy } from './responsePolicy.js';
 import { createCacheRuntime } from './runtime.js';
@@ -18,20 +17,16 @@ import { createMemoryCacheStore } from './memoryStore.js';
 import { createRedisCacheStore, type CacheStore } from './store.js';
 
 export type { CacheStore } from './store.js';
+export type { InvalidationResult, InvalidationTarget } from './invalidate.js';
 
 export interface CacheOptions {
   readonly config: CacheConfig;
   /** The gateway's Redis connection; absent = the in-process store. */
   readonly redis: RedisClient | undefined;
-  readonly adminToken: string | undefined;
   /** The supergraph now serving (its `@cacheControl` hints and entity keys). */
   readonly supergraph: () => PreparedSupergraph | undefined;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
-  /** Verifies a bearer JWT for `/cache/invalidate` (the auth feature's `authenticate`). */
-  readonly authenticate?: (
-    headers: Readonly<Record<string, string | undefined>>,
-  ) => Promise<Principal | null>;
   /** Injected in tests: the store, and the clock TTLs are measured against. */
   readonly store?: CacheStore;
   readonly now?: () => number;
@@ -45,8 +40,11 @@ export interface Cache {
   readonly step: AdmissionStep;
   /** Phase 8: the response's `Cache-Control`. */
   readonly plugin: ApolloServerPlugin<GatewayContext>;
-  /** `POST /cache/invalidate`. */
-  readonly invalidate: Route;
+  /**
+   * Makes what the body names stale (`{type, id}`, `{type}` or `{subgraph}`); `POST
+   * /cache/invalidate` (`src/http/invalidateRoute.ts`) calls it for an admin.
+   */
+  invalidate(body: string | undefined): Promise<InvalidationResult>;
   readonly store: CacheStore;
 }
 
@@ -89,13 +87,7 @@ export function createCache(options: CacheOptions): Cache {
     },
     step: createCacheStep(() => (options.config.enabled ? model() : undefined)),
     plugin: policy.plugin,
-    invalidate: createInvalidateRoute({
-      store,
-      adminToken: options.adminToken,
-      authenticate: options.authenticate,
-      model,
-      log: options.log,
-    }),
+    invalidate: createInvalidator({ store, model, log: options.log }),
     store,
   };
 }

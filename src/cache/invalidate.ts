@@ -1,31 +1,25 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../context.js';
-import { ErrorCode, errorBody } from '../errors.js';
-import type { Route, RouteResponse } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
-import { sha256, versionKey } from './keys.js';
+import { versionKey } from './keys.js';
 import type { CacheModel } from './model.js';
 import type { CacheStore } from './store.js';
 
-/** JWT scope that may invalidate the cache. */
-export const ADMIN_SCOPE = 'admin:cache';
-
-export interface InvalidateRouteOptions {
+export interface InvalidatorOptions {
   readonly store: CacheStore;
-  /** `ADMIN_TOKEN`: a static bearer token that may invalidate. */
-  readonly adminToken: string | undefined;
-  /**
-   * The auth verifier (`auth.authenticate`): the verified caller of a bearer JWT, null without a
-   * token; throws a `GatewayError` (401, 503) for a bad one. Absent: only `ADMIN_TOKEN` is accepted.
-   */
-  readonly authenticate?: (
-    headers: Readonly<Record<string, string | undefined>>,
-  ) => Promise<Principal | null>;
   readonly model: () => CacheModel | undefined;
   readonly log: Logger;
 }
 
-type Target = { type: string; id: string } | { type: string } | { subgraph: string };
+/** What an invalidation names: one entity, a whole entity type, or a whole subgraph. */
+export type InvalidationTarget =
+  { type: string; id: string } | { type: string } | { subgraph: string };
+
+/** How an invalidation went; the HTTP route (`src/http/invalidateRoute.ts`) answers with it. */
+export type InvalidationResult =
+  | { readonly ok: true; readonly target: InvalidationTarget }
+  /** The body names no target; `message` says what is wrong without repeating the input. */
+  | { readonly ok: false; readonly reason: 'bad-target'; readonly message: string }
+  /** The store failed: nothing was invalidated. */
+  | { readonly ok: false; readonly reason: 'store-unavailable' };
 
 /**
  * Largest body accepted, in bytes (UTF-8): the largest sane target is a few hundred bytes.
@@ -40,27 +34,17 @@ export const MAX_INVALIDATE_ID_CHARS = 256;
 /** Longest type or subgraph name looked up (both must also exist in the supergraph). @default 128 */
 export const MAX_INVALIDATE_NAME_CHARS = 128;
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-const answer = (
-  status: number,
-  body: string,
-  headers: Readonly<Record<string, string>> = JSON_HEADERS,
-): RouteResponse => ({ status, headers, body });
-
 /**
- * `POST /cache/invalidate` (admin only): body `{type, id}` makes every cached field of that entity
- * (and every entry containing its data) stale, `{type}` every entry of that type, `{subgraph}`
- * every entry of that subgraph. 401 `UNAUTHENTICATED` without valid credentials, 403 `FORBIDDEN`
- * for a caller without `admin:cache`, 400 `BAD_REQUEST` for a bad body, 503 when the store failed.
+ * Invalidation, called by `POST /cache/invalidate` once the caller is known to be an admin: body
+ * `{type, id}` makes every cached field of that entity (and every entry containing its data)
+ * stale, `{type}` every entry of that type, `{subgraph}` every entry of that subgraph.
  */
-export function createInvalidateRoute(options: InvalidateRouteOptions): Route {
-  return async (req, body) => {
-    const headers = req.headers as Record<string, string | undefined>;
-    const denied = await authorize(headers, options);
-    if (denied) return denied;
-    const model = options.model();
-    const target = parseTarget(body, model);
-    if (typeof target === 'string') return answer(400, errorBody(ErrorCode.BAD_REQUEST, target));
+export function createInvalidator(
+  options: InvalidatorOptions,
+): (body: string | undefined) => Promise<InvalidationResult> {
+  return async (body) => {
+    const target = parseTarget(body, options.model());
+    if (typeof target === 'string') return { ok: false, reason: 'bad-target', message: target };
     const keys =
       'subgraph' in target
         ? [versionKey.subgraph(target.subgraph)]
@@ -68,62 +52,10 @@ export function createInvalidateRoute(options: InvalidateRouteOptions): Route {
           ? [versionKey.entity(target.type, target.id), versionKey.nested(target.type)]
           : [versionKey.type(target.type)];
     if (!(await options.store.bumpVersions(keys)))
-      return answer(
-        503,
-        errorBody(
-          ErrorCode.SERVICE_UNAVAILABLE,
-          'The cache store is unavailable; nothing was invalidated.',
-        ),
-      );
+      return { ok: false, reason: 'store-unavailable' };
     options.log.info({ target }, 'cache invalidated');
-    return answer(200, JSON.stringify({ invalidated: target }));
+    return { ok: true, target };
   };
-}
-
-async function authorize(
-  headers: Readonly<Record<string, string | undefined>>,
-  options: InvalidateRouteOptions,
-): Promise<RouteResponse | undefined> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-  const unauthenticated = answer(
-    401,
-    errorBody(ErrorCode.UNAUTHENTICATED, 'Invalidating the cache needs an admin token.'),
-    {
-      ...JSON_HEADERS,
-      'www-authenticate': 'Bearer',
-    },
-  );
-  if (!match?.[1]) return unauthenticated;
-  if (options.adminToken && sameSecret(match[1], options.adminToken)) return undefined;
-  if (!options.authenticate) return unauthenticated;
-  let principal: Principal | null;
-  try {
-    principal = await options.authenticate(headers);
-  } catch (error) {
-    const status = (error as { extensions?: { http?: { status?: number } } }).extensions?.http
-      ?.status;
-    return status === 503
-      ? answer(
-          503,
-          errorBody(
-            ErrorCode.SERVICE_UNAVAILABLE,
-            'The token keys are unavailable; try again shortly.',
-          ),
-        )
-      : unauthenticated;
-  }
-  if (!principal) return unauthenticated;
-  if (!principal.scopes.has(ADMIN_SCOPE))
-    return answer(
-      403,
-      errorBody(ErrorCode.FORBIDDEN, `Invalidating the cache needs the ${ADMIN_SCOPE} scope.`),
-    );
-  return undefined;
-}
-
-/** Compares hashes, so neither the length nor the content of the secret leaks through timing. */
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(Buffer.from(sha256(given)), Buffer.from(sha256(expected)));
 }
 
 /**
@@ -135,7 +67,7 @@ function sameSecret(given: string, expected: string): boolean {
 export function parseTarget(
   body: string | undefined,
   model: CacheModel | undefined,
-): Target | string {
+): InvalidationTarget | string {
   if (Buffer.byteLength(body ?? '') > MAX_INVALIDATE_BODY_BYTES)
     return `The body must be at most ${MAX_INVALIDATE_BODY_BYTES} bytes.`;
   let value: unknown;

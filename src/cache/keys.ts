@@ -1,4 +1,8 @@
 import { hash } from 'node:crypto';
+import { canonicalJson } from '../subgraphClient/representations.js';
+
+// why re-exported: entries are keyed on the identity the subgraph client deduplicates by.
+export { canonicalJson };
 
 /**
  * Cache keys, pure. Every key is relative to the store's prefix (production `gw:v1:cache:`).
@@ -14,36 +18,6 @@ import { hash } from 'node:crypto';
  * nested in other entries (root fields, lists) · `sver:<subgraph>` a whole subgraph. Type and
  * subgraph names never contain `:`, so the id after `ver:<type>:` is unambiguous.
  */
-
-/**
- * JSON with object keys sorted at every level: equal values give equal text, whatever the key
- * order (as `JSON.stringify` of a key-sorted copy, built without the copy).
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  if (isFlatAndSorted(record)) return JSON.stringify(record); // representations, mostly
-  const parts: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const item = record[key];
-    if (item !== undefined && typeof item !== 'function')
-      parts.push(`${JSON.stringify(key)}:${canonicalJson(item)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-function isFlatAndSorted(record: Record<string, unknown>): boolean {
-  let previous = '';
-  for (const key in record) {
-    const item = record[key];
-    if (key < previous || (item !== null && typeof item === 'object') || item === undefined)
-      return false;
-    if (typeof item === 'function' || !Object.hasOwn(record, key)) return false;
-    previous = key;
-  }
-  return true;
-}
 
 /** SHA-256, base64url (43 characters). `crypto.hash`: one call, twice as fast as `createHash`. */
 export function sha256(text: string): string {

@@ -1,5 +1,4 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { canonicalJson } from './keys.js';
 import type { Unit } from './plan.js';
 import { setOwn } from './selection.js';
 
@@ -8,34 +7,12 @@ import { setOwn } from './selection.js';
  * fetch has one *target* per distinct representation; a root fetch has one target.
  */
 
-/** Representations with duplicates removed (`@apollo/gateway` sends one per occurrence). */
-export interface Deduplicated {
-  readonly unique: readonly Record<string, unknown>[];
-  /** Canonical JSON of each unique representation: its identity in keys. */
-  readonly identities: readonly string[];
-  /** For each original position, the index of its unique representation. */
-  readonly indexOf: readonly number[];
-}
-
-export function dedupeRepresentations(
-  representations: readonly Record<string, unknown>[],
-): Deduplicated {
-  const positions = new Map<string, number>();
-  const unique: Record<string, unknown>[] = [];
-  const identities: string[] = [];
-  const indexOf = representations.map((representation) => {
-    const identity = canonicalJson(representation);
-    let index = positions.get(identity);
-    if (index === undefined) {
-      index = unique.length;
-      positions.set(identity, index);
-      unique.push(representation);
-      identities.push(identity);
-    }
-    return index;
-  });
-  return { unique, identities, indexOf };
-}
+// Representations are the subgraph client's: it sends each distinct one once, as the cache does.
+export {
+  dedupeRepresentations,
+  remapEntityErrors,
+  type Deduplicated,
+} from '../subgraphClient/representations.js';
 
 /** An entry's stored text: version tag, write time (ms), value as JSON. */
 export function encodeEntry(tag: string, writtenAt: number, value: unknown): string {
@@ -86,23 +63,6 @@ export function assemble(
     if (value !== undefined) setOwn(out, unit.responseKey, value);
   }
   return out;
-}
-
-/**
- * Error paths of a deduplicated `_entities` answer point at the representations that were sent;
- * each becomes one error per original position (what the subgraph would have said without
- * deduplication).
- */
-export function remapEntityErrors(
-  errors: readonly GraphQLFormattedError[],
-  sentOriginals: readonly (readonly number[])[],
-): GraphQLFormattedError[] {
-  return errors.flatMap((error) => {
-    const [head, index, ...rest] = error.path ?? [];
-    if (head !== '_entities' || typeof index !== 'number') return [error];
-    const originals = sentOriginals[index] ?? [];
-    return originals.map((original) => ({ ...error, path: ['_entities', original, ...rest] }));
-  });
 }
 
 /**

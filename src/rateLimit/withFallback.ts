@@ -1,3 +1,4 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Logger } from '../observability/logger.js';
 import type { BucketResult, RateLimiter } from './bucket.js';
 
@@ -13,35 +14,43 @@ export interface FallbackOptions {
  * Uses `primary` (Redis) and, while it fails, `fallback` (this process's buckets): a Redis outage
  * never refuses or stalls a request, it only makes budgets per instance for a while (fail open, as
  * Envoy's and Kong's rate limiters do by default). Logs once per outage; after each failure the
- * primary is skipped for a cool-off, then tried again, so budgets return to Redis once it answers.
+ * primary is skipped for a cool-off (a cockatiel circuit breaker), then tried again, so budgets
+ * return to Redis once it answers.
  */
 export function withFallback(
   primary: RateLimiter,
   fallback: RateLimiter,
   options: FallbackOptions,
 ): RateLimiter {
-  const coolOffMs = options.coolOffMs ?? 1000;
-  let down = false;
-  let retryAt = 0;
+  // why one failure opens it: a failing Redis call already waited its command timeout; after the
+  // cool-off the next call is the probe (calls meanwhile wait for it, then use its verdict).
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: options.coolOffMs ?? 1000,
+    breaker: new ConsecutiveBreaker(1),
+  });
+  let down = false; // log once per outage
+  breaker.onBreak((reason) => {
+    if (!down) {
+      const error = 'error' in reason ? reason.error : undefined;
+      options.log.warn(
+        { feature: 'rateLimit', err: error instanceof Error ? error.message : String(error) },
+        'rate limit falling back to in-process buckets',
+      );
+    }
+    down = true;
+  });
+  breaker.onReset(() => {
+    if (down) options.log.info({ feature: 'rateLimit' }, 'rate limit back on redis');
+    down = false;
+  });
 
   const run = async (
     call: (limiter: RateLimiter) => Promise<BucketResult>,
   ): Promise<BucketResult> => {
-    if (!down || Date.now() >= retryAt) {
-      try {
-        const result = await call(primary);
-        if (down) options.log.info({ feature: 'rateLimit' }, 'rate limit back on redis');
-        down = false;
-        return result;
-      } catch (error) {
-        if (!down)
-          options.log.warn(
-            { feature: 'rateLimit', err: error instanceof Error ? error.message : String(error) },
-            'rate limit falling back to in-process buckets',
-          );
-        down = true;
-        retryAt = Date.now() + coolOffMs;
-      }
+    try {
+      return await breaker.execute(() => call(primary));
+    } catch {
+      // the primary failed (and opened the breaker), or the breaker is open: answer locally
     }
     options.onFallback();
     return call(fallback);

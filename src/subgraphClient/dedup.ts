@@ -1,5 +1,5 @@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { dedupeRepresentations, remapEntityErrors } from '../cache/split.js';
+import { dedupeRepresentations, remapEntityErrors } from './representations.js';
 import type { Principal } from '../context.js';
 import type { Failure } from './failure.js';
 import { onAbort } from './onAbort.js';

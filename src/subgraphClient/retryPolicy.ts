@@ -1,6 +1,15 @@
+import {
+  DelegateBackoff,
+  handleWhenResult,
+  retry,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+} from 'cockatiel';
+
 /**
- * When and how long to wait before retrying a subgraph fetch. Pure: no I/O, no clock of its own
- * (callers pass `now` and a random source), so every rule is unit-tested with tables.
+ * When and how long to wait before retrying a subgraph fetch. The rules (`nextRetryDelay`) are
+ * pure: no I/O, no clock of their own (callers pass `now` and a random source), so every rule is
+ * unit-tested with tables; cockatiel's retry policy (`createRetryPolicy`) runs the attempts.
  */
 
 /** How one attempt ended, as far as retrying is concerned. */
@@ -65,4 +74,29 @@ export function parseRetryAfter(
   if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** An attempt as the retry policy sees it: retried after `retryIn` ms, or final when undefined. */
+export interface RetryableAttempt {
+  /** `nextRetryDelay` of the attempt's outcome; undefined: no retry (success, or give up). */
+  readonly retryIn: number | undefined;
+}
+
+/**
+ * Cockatiel's retry policy over attempts that name their own delay: an attempt returning a
+ * `retryIn` is retried after exactly that long (jittered backoff, or the subgraph's
+ * `Retry-After`), at most `maxRetries` times, and never once the signal given to `execute` has
+ * aborted. One policy serves every fetch of a subgraph; `onRetry` fires before each wait.
+ */
+export function createRetryPolicy(maxRetries: number): RetryPolicy {
+  return retry(
+    handleWhenResult((attempt) => (attempt as RetryableAttempt).retryIn !== undefined),
+    {
+      maxAttempts: maxRetries,
+      backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
+        'value' in context.result ? ((context.result.value as RetryableAttempt).retryIn ?? 0) : 0,
+      ),
+    },
+    // why unref: a fetch abandoned while waiting (see subgraphClient.ts) must not hold the process.
+  ).dangerouslyUnref();
 }

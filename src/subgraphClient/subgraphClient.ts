@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { trace } from '@opentelemetry/api';
+import { timeout, TimeoutStrategy, type RetryPolicy, type TimeoutPolicy } from 'cockatiel';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
@@ -20,7 +20,13 @@ import {
 import { markDegraded } from './degraded.js';
 import { describeFailure, failureResponse } from './failure.js';
 import { createFetchShapes, type FetchShape } from './fetchShape.js';
-import { DEFAULT_RETRY, nextRetryDelay } from './retryPolicy.js';
+import { onAbort } from './onAbort.js';
+import {
+  createRetryPolicy,
+  DEFAULT_RETRY,
+  nextRetryDelay,
+  type RetryableAttempt,
+} from './retryPolicy.js';
 
 export interface SubgraphClientOptions {
   readonly name: string;
@@ -104,6 +110,9 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly breaker: Breaker;
+  /** One fetch's time budget, retries included (cockatiel, cooperative: it aborts the signal). */
+  private readonly budget: TimeoutPolicy;
+  private readonly retry: RetryPolicy;
   private readonly shapeOf = createFetchShapes();
   private readonly inflight = new InflightFetches<FetchOutcome>();
 
@@ -125,6 +134,17 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       threshold: options.breaker?.threshold ?? 0.5,
       halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? 10_000,
       onStateChange: (state) => circuit.set(state === 'open' ? 1 : 0),
+    });
+    // why unref: like AbortSignal.timeout, a pending budget never keeps the process alive.
+    this.budget = timeout(options.timeoutMs, TimeoutStrategy.Cooperative).dangerouslyUnref();
+    this.retry = createRetryPolicy(options.maxRetries ?? DEFAULT_RETRY.maxRetries);
+    this.retry.onRetry((event) => {
+      if (!('value' in event)) return;
+      options.metrics.subgraphRetries.inc({ subgraph: options.name });
+      (event.value as Attempted).log?.debug(
+        { subgraph: options.name, retry: event.attempt, delayMs: event.delay },
+        'retrying subgraph fetch',
+      );
     });
   }
 
@@ -201,62 +221,89 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     fetch: FailedFetch,
     abort: AbortSignal | undefined,
   ): Promise<FetchOutcome> {
-    const { metrics, name, timeoutMs } = this.options;
-    const { context } = fetch;
-    const stopTimer = metrics.subgraphDuration.startTimer({ subgraph: name });
+    const stopTimer = this.options.metrics.subgraphDuration.startTimer({ subgraph: this.name });
     try {
-      const deadline = Date.now() + timeoutMs;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
-      const compact =
-        this.options.dedup === false || fetch.shape.mutation ? undefined : compactEntities(request);
-      const base = {
-        pool: this.pool,
-        path: this.path,
-        headers: {
-          // why first: the gateway's own headers below always win (forbidden in rules anyway).
-          ...fetch.forwarded,
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          ...(context ? { 'x-request-id': context.requestId } : {}),
-          ...traceHeaders(context?.headers),
-          ...(await this.options.headers?.(context, {
-            query: request.query,
-            variables: request.variables,
-            mutation: fetch.shape.mutation,
-          })),
-        },
-        body: compact?.body ?? body,
-        signal,
-        representations: compact?.count ?? fetch.representations,
-      };
-      for (let retry = 0; ; retry += 1) {
-        const result = await this.attemptThroughBreaker(base, retry);
-        if (result === 'open') {
-          metrics.subgraphRequests.inc({ subgraph: name, outcome: 'circuit_open' });
-          return { ok: false, failure: describeFailure({ kind: 'circuit-open' }, name, timeoutMs) };
-        }
-        metrics.subgraphRequests.inc({ subgraph: name, outcome: outcomeLabel(result) });
-        if (result.ok) return succeeded(result.response, result.text, compact?.expand);
-        // why: a mutation is never sent twice; its side effect may have happened already.
-        const delay = fetch.shape.mutation
-          ? undefined
-          : nextRetryDelay(result.outcome, retry, deadline - Date.now(), this.retryOptions);
-        if (delay === undefined || signal.aborted) return this.failed(result);
-        metrics.subgraphRetries.inc({ subgraph: name });
-        context?.log.debug(
-          { subgraph: name, retry: retry + 1, delayMs: delay },
-          'retrying subgraph fetch',
-        );
-        try {
-          await sleep(delay, undefined, { signal });
-        } catch {
-          return this.failed(result);
-        }
-      }
+      // why AbortSignal.any: cockatiel listens on the signal it is given, and a request's deadline
+      // signal is shared by every fetch of its plan (see onAbort.ts); this one is the fetch's own.
+      return await this.budget.execute(
+        ({ signal }) => this.attempts(request, body, fetch, signal),
+        abort && AbortSignal.any([abort]),
+      );
     } finally {
       stopTimer();
     }
+  }
+
+  /**
+   * The attempts of one fetch, through the retry policy: each goes through the circuit breaker,
+   * and a failed query names the delay before its retry (`nextRetryDelay`); a mutation is never
+   * sent twice, its side effect may have happened already.
+   */
+  private async attempts(
+    request: SubgraphRequest,
+    body: string,
+    fetch: FailedFetch,
+    signal: AbortSignal,
+  ): Promise<FetchOutcome> {
+    const { metrics, name, timeoutMs } = this.options;
+    const { context } = fetch;
+    const deadline = Date.now() + timeoutMs;
+    const compact =
+      this.options.dedup === false || fetch.shape.mutation ? undefined : compactEntities(request);
+    const base = {
+      pool: this.pool,
+      path: this.path,
+      headers: {
+        // why first: the gateway's own headers below always win (forbidden in rules anyway).
+        ...fetch.forwarded,
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(context ? { 'x-request-id': context.requestId } : {}),
+        ...traceHeaders(context?.headers),
+        ...(await this.options.headers?.(context, {
+          query: request.query,
+          variables: request.variables,
+          mutation: fetch.shape.mutation,
+        })),
+      },
+      body: compact?.body ?? body,
+      signal,
+      representations: compact?.count ?? fetch.representations,
+    };
+    /** The failure the policy is waiting to retry, if it is waiting. */
+    let waiting: FetchOutcome | undefined;
+    const run = this.retry.execute(async ({ attempt: retry }): Promise<Attempted> => {
+      // why: aborted while the policy waited (the fetch was answered already, see below).
+      if (waiting && signal.aborted) return { outcome: waiting, retryIn: undefined };
+      waiting = undefined;
+      const result = await this.attemptThroughBreaker(base, retry);
+      if (result === 'open') {
+        metrics.subgraphRequests.inc({ subgraph: name, outcome: 'circuit_open' });
+        const failure = describeFailure({ kind: 'circuit-open' }, name, timeoutMs);
+        return { outcome: { ok: false, failure }, retryIn: undefined };
+      }
+      metrics.subgraphRequests.inc({ subgraph: name, outcome: outcomeLabel(result) });
+      if (result.ok)
+        return {
+          outcome: succeeded(result.response, result.text, compact?.expand),
+          retryIn: undefined,
+        };
+      const outcome = this.failed(result);
+      const retryIn = fetch.shape.mutation
+        ? undefined
+        : nextRetryDelay(result.outcome, retry, deadline - Date.now(), this.retryOptions);
+      if (retryIn !== undefined) waiting = outcome;
+      return { outcome, retryIn, log: context?.log };
+    }, signal);
+    // why: cockatiel's wait before a retry cannot be interrupted; an abort during it answers at
+    // once with the failure being retried, and the policy then stops without another attempt.
+    return (
+      await settledOrAbandoned(
+        run,
+        signal,
+        () => waiting && { outcome: waiting, retryIn: undefined },
+      )
+    ).outcome;
   }
 
   /**
@@ -326,6 +373,30 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const failure = describeFailure(result.outcome, this.name, this.options.timeoutMs);
     return { ok: false, failure, detail: result.detail };
   }
+}
+
+/** One attempt's outcome, as the retry policy sees it (`log`: where its retry is logged). */
+interface Attempted extends RetryableAttempt {
+  readonly outcome: FetchOutcome;
+  readonly log?: GatewayContext['log'];
+}
+
+/**
+ * `run`'s result, or, as soon as `signal` aborts while `pending` has one, that instead (`run`
+ * goes on by itself).
+ */
+function settledOrAbandoned<T>(
+  run: Promise<T>,
+  signal: AbortSignal,
+  pending: () => T | undefined,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = onAbort(signal, () => {
+      const value = pending();
+      if (value !== undefined) resolve(value);
+    });
+    void run.finally(stop).then(resolve, reject);
+  });
 }
 
 /** What a failure needs to know about the fetch it answers. */

@@ -74,7 +74,6 @@ export async function startDirect(options: { store?: CacheStore } = {}): Promise
   const cache = createCache({
     config: { enabled: true, maxMemoryMb: 16, keyPrefix: 'unused:' },
     redis: undefined,
-    adminToken: undefined,
     supergraph: () => supergraph,
     metrics,
     log: silent,
