@@ -102,8 +102,10 @@ export interface ShapeOptions {
   /**
    * A field the merged data does not hold at all is an error at its path (code
    * `FIELD_UNREACHABLE`), not a null: no fetch of the plan answered it. Except in the objects of
-   * `answeredNull`: entities a subgraph answered `null` for, whose fields are null. Without it,
-   * a missing field is null, as `@apollo/gateway` shapes it.
+   * `answeredNull`: entities a subgraph answered `null` for, whose fields are null. A missing
+   * object field with selections is shaped as an empty object, so the error lands at each field
+   * below it that nothing answered. Without it, a missing field is null, as `@apollo/gateway`
+   * shapes it.
    */
   readonly strict?: { readonly answeredNull: WeakSet<object> };
 }
@@ -417,6 +419,8 @@ interface Run {
   /** An error was recorded for the value (or below it). */
   failed: boolean;
   readonly strict: ShapeOptions['strict'];
+  /** The objects `unreachedObject` stands in for a field no fetch answered. */
+  readonly unreached: WeakSet<object>;
 }
 
 type Data = Record<string, unknown>;
@@ -513,22 +517,16 @@ function apply(
         if (current === undefined) write(output, name, run.introspect(step.introspection));
         continue;
       }
-      const raw = read(input, step);
+      let raw = read(input, step);
       if (raw === undefined && run.strict && !step.typename && current === undefined) {
         if (!run.strict.answeredNull.has(input)) {
-          // No fetch of the plan answered this field: an error at its path, never a silent null.
-          run.path.push(name);
-          run.errors.push(
-            new GatewayError(
-              ErrorCode.FIELD_UNREACHABLE,
-              `No subgraph answered ${describe(run, step.type.str, parent)}: the query plan does not reach it.`,
-              { path: run.path.slice() },
-            ),
-          );
-          run.path.pop();
-          write(output, name, null);
-          if (step.type.k === NON_NULL) return true;
-          continue;
+          raw = unreachedObject(run, step);
+          if (raw === undefined) {
+            unreachable(run, step, name, parent);
+            write(output, name, null);
+            if (step.type.k === NON_NULL) return true;
+            continue;
+          }
         }
       }
       let value = raw ?? null;
@@ -536,7 +534,10 @@ function apply(
         if (current === undefined) {
           if (value === null && name !== '__typename') value = input.__typename ?? null;
           const type = typeof value === 'string' && run.shape.facts.all.has(value) ? value : parent;
-          if (!run.shape.facts.objects.has(type)) return true;
+          if (!run.shape.facts.objects.has(type)) {
+            if (run.unreached.has(input)) unreachable(run, step, name, parent);
+            return true;
+          }
           write(output, name, type);
         }
         continue;
@@ -556,6 +557,34 @@ function apply(
     }
   }
   return false;
+}
+
+/** No fetch of the plan answered this field: an error at its path, never a silent null. */
+function unreachable(run: Run, step: FieldStep, name: string, parent: string): void {
+  run.path.push(name);
+  run.errors.push(
+    new GatewayError(
+      ErrorCode.FIELD_UNREACHABLE,
+      `No subgraph answered ${describe(run, step.type.str, parent)}: the query plan does not reach it.`,
+      { path: run.path.slice() },
+    ),
+  );
+  run.path.pop();
+}
+
+/**
+ * An object field (not a list) that no fetch answered, while the client selected fields below
+ * it: the planner leaves out an object whose selections no subgraph can reach (an
+ * `@interfaceObject` field behind a non-resolvable key), so the errors belong to those fields,
+ * each at its own path, with nulls propagated from there. Shaped as an empty object, which every
+ * field below is missing from; undefined for a list or a leaf (the error is the field's own).
+ */
+function unreachedObject(run: Run, step: FieldStep): Data | undefined {
+  const type = step.type.k === NON_NULL ? step.type.of : step.type;
+  if (type.k !== COMPOSITE || !step.steps?.length) return undefined;
+  const object: Data = {};
+  run.unreached.add(object);
+  return object;
 }
 
 function done(run: Run, value: unknown, invalid: boolean, failed: boolean): unknown {
@@ -681,6 +710,7 @@ export function shapeResponse(
     invalid: false,
     failed: false,
     strict: options.strict,
+    unreached: new WeakSet(),
   };
   const data: Data = {};
   const bubble = apply(run, input, shape.steps, data, shape.rootType);

@@ -164,18 +164,72 @@ describe('@interfaceObject behind a non-resolvable key', () => {
     expect(body.data).toEqual({ labelled: { id: 'n1', label: 'label of n1' } });
   });
 
+  // The planner leaves out the whole object whose selections no subgraph can reach: the error
+  // names the unreachable field, and its null propagates from there (GraphQL spec).
   it.each([
-    ['a nullable root field', '{ node { label } }', { node: null }, ['node']],
-    ['a list', '{ nodes { label } }', { nodes: null }, ['nodes']],
-    // the planner drops the whole branch down from the non-null `holder`
-    ['a nullable nested field', '{ holder { node { label } } }', null, ['holder']],
-    ['a non-null nested field', '{ holder { required { label } } }', null, ['holder']],
-    ['a field beside a reachable one', '{ node { id label } }', { node: null }, ['node']],
-  ])('%s that no subgraph can reach is an error at its path', async (_, query, data, path) => {
+    ['below a root field', '{ node { label } }', { node: { label: null } }, ['node', 'label']],
+    [
+      'inside an inline fragment',
+      '{ node { ... on Node { label } } }',
+      { node: { label: null } },
+      ['node', 'label'],
+    ],
+    [
+      'inside a named fragment',
+      '{ node { ...L } } fragment L on Node { label }',
+      { node: { label: null } },
+      ['node', 'label'],
+    ],
+    [
+      'below a nested field',
+      '{ holder { node { label } } }',
+      { holder: { node: { label: null } } },
+      ['holder', 'node', 'label'],
+    ],
+    [
+      'below a non-null nested field',
+      '{ holder { required { label } } }',
+      { holder: { required: { label: null } } },
+      ['holder', 'required', 'label'],
+    ],
+    // non-null: the null goes up to the nearest nullable field
+    ['non-null, below a root field', '{ node { tag } }', { node: null }, ['node', 'tag']],
+    [
+      'non-null, below non-null fields up to the root',
+      '{ holder { required { tag } } }',
+      null,
+      ['holder', 'required', 'tag'],
+    ],
+    [
+      'non-null, below a nullable nested field',
+      '{ holder { node { tag } } }',
+      { holder: { node: null } },
+      ['holder', 'node', 'tag'],
+    ],
+    // a list the planner left out has no elements to name: the error is at the list
+    ['below a list', '{ nodes { label } }', { nodes: null }, ['nodes']],
+  ])('a field no subgraph can reach %s is an error at its path', async (_, query, data, path) => {
     const body = (await fixture.query(query)).body as Body;
     expect(body.data).toEqual(data);
-    expect(body.errors?.length).toBeGreaterThan(0);
-    expect(body.errors?.map((e) => e.path)).toContainEqual(path);
+    expect(body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [path, 'FIELD_UNREACHABLE'],
+    ]);
+  });
+
+  it('reports each unreachable field at its own path', async () => {
+    const body = (await fixture.query('{ node { label tag } }')).body as Body;
+    expect(body.data).toEqual({ node: null });
+    expect(body.errors?.map((e) => e.path)).toEqual([
+      ['node', 'label'],
+      ['node', 'tag'],
+    ]);
+  });
+
+  it('leaves a subgraph error where the planner fetched the object', async () => {
+    // `Node` has no implementation: the subgraph cannot complete the object it returns
+    const body = (await fixture.query('{ node { id label } }')).body as Body;
+    expect(body.data).toEqual({ node: null });
+    expect(body.errors?.map((e) => e.path)).toEqual([['node']]);
   });
 });
 

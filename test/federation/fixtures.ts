@@ -103,11 +103,18 @@ export const nonResolvableInterfaceObject: FixtureSubgraph[] = [
   {
     name: 'labels',
     sdl: `${FEDERATION_LINK}
-      type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID!  label: String }
+      type Node @key(fields: "id", resolvable: false) @interfaceObject {
+        id: ID!
+        label: String
+        tag: String!
+      }
       type Query { labelled: Node }`,
     resolvers: {
       Query: { labelled: () => ({ id: 'n1' }) },
-      Node: { label: (n: { id: string }) => `label of ${n.id}` },
+      Node: {
+        label: (n: { id: string }) => `label of ${n.id}`,
+        tag: (n: { id: string }) => `tag of ${n.id}`,
+      },
     },
   },
 ];

@@ -48,7 +48,10 @@ describe('findFederationRisks', () => {
     [
       '@interfaceObject behind a non-resolvable key',
       fixtures.nonResolvableInterfaceObject,
-      [['unreachable-interface-object', 'warning', 'Node.label', ['labels']]],
+      [
+        ['unreachable-interface-object', 'warning', 'Node.label', ['labels']],
+        ['unreachable-interface-object', 'warning', 'Node.tag', ['labels']],
+      ],
     ],
     [
       'two @requires of one field with other arguments',
