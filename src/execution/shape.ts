@@ -24,7 +24,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { clientResponseName } from './reservedAlias.js';
+import { clientResponseName, refusedField } from './reservedAlias.js';
 
 /**
  * The response shaper: turns the merged subgraph data of a plan's execution into the answer the
@@ -66,6 +66,8 @@ interface FieldStep {
   readonly typename: boolean;
   /** `__schema`/`__type`: answered by introspection, not by the subgraphs. */
   readonly introspection: FieldNode | undefined;
+  /** A field the gateway refused to plan (`reservedAlias.ts` `refusedAlias`): its field name. */
+  readonly refused?: string;
   readonly type: TypeShape;
   readonly steps: readonly Step[] | undefined;
 }
@@ -321,7 +323,10 @@ export function compileShape(
         const fieldName = selection.name.value;
         const guarded = PROTOTYPE_NAMES.has(name) || PROTOTYPE_NAMES.has(key);
         if (fieldName === '__typename') {
-          steps.push(fieldStep(name, guarded, conditions, { typename: true }));
+          steps.push(
+            refusedStep(schema, parent, key, conditions) ??
+              fieldStep(name, guarded, conditions, { typename: true }),
+          );
           continue;
         }
         if (fieldName === '__schema' || fieldName === '__type') {
@@ -384,6 +389,39 @@ export function compileShape(
     steps: compileSet(operation.selectionSet, root.name, new Set()),
     facts,
     defaults,
+  };
+}
+
+/**
+ * The step of a `__typename` under a `refusedAlias`: the client's field, with its type, answered by
+ * an error; undefined for any other `__typename`.
+ */
+function refusedStep(
+  schema: GraphQLSchema,
+  parent: string,
+  key: string,
+  conditions: Conditions | undefined,
+): FieldStep | undefined {
+  const refused = refusedField(key);
+  if (!refused) return undefined;
+  const parentType = schema.getType(parent);
+  const definition =
+    parentType && (isObjectType(parentType) || isInterfaceType(parentType))
+      ? parentType.getFields()[refused.fieldName]
+      : undefined;
+  if (!definition) return undefined;
+  const name = refused.responseName;
+  return {
+    kind: 'field',
+    name,
+    key,
+    guarded: PROTOTYPE_NAMES.has(name),
+    conditions,
+    typename: false,
+    introspection: undefined,
+    refused: refused.fieldName,
+    type: typeShape(definition.type),
+    steps: undefined,
   };
 }
 
@@ -517,6 +555,10 @@ function apply(
         if (current === undefined) write(output, name, run.introspect(step.introspection));
         continue;
       }
+      if (step.refused !== undefined) {
+        if (refuse(run, step, step.refused, output, parent)) return true;
+        continue;
+      }
       let raw = read(input, step);
       if (raw === undefined && run.strict && !step.typename && current === undefined) {
         if (!run.strict.answeredNull.has(input)) {
@@ -557,6 +599,32 @@ function apply(
     }
   }
   return false;
+}
+
+/**
+ * A field the gateway did not plan, because its `@requires` conflicts with another selected
+ * field's: null and an error at its path (once per object). Returns true when the null must
+ * bubble up (a non-null field).
+ */
+function refuse(
+  run: Run,
+  step: FieldStep,
+  fieldName: string,
+  output: Data,
+  parent: string,
+): boolean {
+  if (hasOwn(output, step.name)) return false;
+  run.path.push(step.name);
+  run.errors.push(
+    new GatewayError(
+      ErrorCode.REQUIRES_ARGUMENT_CONFLICT,
+      `Cannot answer ${parent}.${fieldName} in this query: its @requires selects a field with other arguments than the @requires of another field selected on the same object. Request it separately.`,
+      { path: run.path.slice() },
+    ),
+  );
+  run.path.pop();
+  write(output, step.name, null);
+  return step.type.k === NON_NULL;
 }
 
 /** No fetch of the plan answered this field: an error at its path, never a silent null. */

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   nonResolvableInterfaceObject,
+  requiresArgumentConflict,
   requiresBehindNonResolvableKey,
   requiresWithArguments,
   requiresWithoutResolvableKey,
@@ -148,6 +149,135 @@ describe('@requires with arguments the client also selects with other arguments'
     const response = await fixture.query('{ posts { gwArg_comments: id } }');
     expect(response.status).toBe(400);
     expect((response.body as Body).errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('two @requires of one type needing one field with different arguments', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(requiresArgumentConflict);
+  });
+  afterAll(() => fixture?.stop());
+
+  type Case = [string, string, unknown, (string | number)[][], Record<string, unknown>?];
+  // The first requiring field of an object is answered from its own required value; every later
+  // one whose requirement conflicts is null with an error at its path, never computed from the
+  // other's value.
+  it.each<Case>([
+    [
+      'scalar arguments, with the client selecting the field too',
+      '{ post(id: "p1") { shippingEstimate eurEstimate price(currency: "EUR") } }',
+      { post: { shippingEstimate: 110, eurEstimate: null, price: 22 } },
+      [['post', 'eurEstimate']],
+    ],
+    [
+      'the other order',
+      '{ post(id: "p1") { eurEstimate shippingEstimate } }',
+      { post: { eurEstimate: 220, shippingEstimate: null } },
+      [['post', 'shippingEstimate']],
+    ],
+    [
+      'a list argument, with the client selecting the field with a third one',
+      '{ post(id: "p1") { longSummary comments(limit: 1) { id } summary } }',
+      {
+        post: {
+          longSummary: '5 comments: p1-c1,p1-c2,p1-c3,p1-c4,p1-c5',
+          comments: ids(1, 'p1'),
+          summary: null,
+        },
+      },
+      [['post', 'summary']],
+    ],
+    [
+      'a non-null field, its null propagated up to the root',
+      '{ posts { id summary longSummary } }',
+      null,
+      [
+        ['posts', 0, 'longSummary'],
+        ['posts', 1, 'longSummary'],
+      ],
+    ],
+    [
+      'a nested requirement',
+      '{ post(id: "p2") { authorBadge starBadge } }',
+      { post: { authorBadge: '4/10', starBadge: null } },
+      [['post', 'starBadge']],
+    ],
+    [
+      'inline fragments',
+      '{ post(id: "p2") { ... on Post { eurEstimate } ... on Post { shippingEstimate } } }',
+      { post: { eurEstimate: 440, shippingEstimate: null } },
+      [['post', 'shippingEstimate']],
+    ],
+    [
+      'named fragments',
+      '{ post(id: "p2") { ...A ...B } } fragment A on Post { eurEstimate } fragment B on Post { shippingEstimate }',
+      { post: { eurEstimate: 440, shippingEstimate: null } },
+      [['post', 'shippingEstimate']],
+    ],
+    [
+      'a client alias',
+      '{ post(id: "p1") { s: shippingEstimate e: eurEstimate } }',
+      { post: { s: 110, e: null } },
+      [['post', 'e']],
+    ],
+    [
+      'entities fetched for a nested list',
+      '{ post(id: "p1") { related { shippingEstimate eurEstimate } } }',
+      { post: { related: [{ shippingEstimate: 220, eurEstimate: null }] } },
+      [['post', 'related', 0, 'eurEstimate']],
+    ],
+    [
+      'a root field of the requiring subgraph',
+      '{ featured { shippingEstimate eurEstimate } }',
+      { featured: { shippingEstimate: 220, eurEstimate: null } },
+      [['featured', 'eurEstimate']],
+    ],
+    [
+      'variables, the field included',
+      'query Q($c: String!, $e: Boolean!) { post(id: "p1") { price(currency: $c) shippingEstimate eurEstimate @include(if: $e) } }',
+      { post: { price: 22, shippingEstimate: 110, eurEstimate: null } },
+      [['post', 'eurEstimate']],
+      { c: 'EUR', e: true },
+    ],
+    [
+      'variables, the field skipped',
+      'query Q($c: String!, $e: Boolean!) { post(id: "p1") { price(currency: $c) shippingEstimate eurEstimate @include(if: $e) } }',
+      { post: { price: 22, shippingEstimate: 110 } },
+      [],
+      { c: 'EUR', e: false },
+    ],
+  ])('%s', async (_, query, data, paths, variables) => {
+    const body = (await fixture.query(query, variables)).body as Body;
+    expect(body.data).toEqual(data);
+    expect(JSON.stringify(body.data)).toBe(JSON.stringify(data));
+    expect(body.errors?.map((e) => [e.path, e.extensions?.code]) ?? []).toEqual(
+      paths.map((path) => [path, 'REQUIRES_ARGUMENT_CONFLICT']),
+    );
+  });
+
+  it.each([
+    ['each field alone', '{ post(id: "p2") { eurEstimate } }', { post: { eurEstimate: 440 } }],
+    [
+      'the two fields on different objects',
+      '{ a: post(id: "p1") { shippingEstimate } b: post(id: "p1") { eurEstimate } }',
+      { a: { shippingEstimate: 110 }, b: { eurEstimate: 220 } },
+    ],
+    [
+      'requiring fields that do not conflict',
+      '{ post(id: "p2") { longSummary shippingEstimate starBadge } }',
+      {
+        post: {
+          longSummary: '5 comments: p2-c1,p2-c2,p2-c3,p2-c4,p2-c5',
+          shippingEstimate: 220,
+          starBadge: '2/5',
+        },
+      },
+    ],
+  ])('answers %s', async (_, query, data) => {
+    const body = (await fixture.query(query)).body as Body;
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual(data);
   });
 });
 

@@ -56,7 +56,11 @@ describe('findFederationRisks', () => {
     [
       'two @requires of one field with other arguments',
       fixtures.requiresArgumentConflict,
-      [['requires-argument-conflict', 'error', 'Post.longSummary', ['insights']]],
+      [
+        ['requires-argument-conflict', 'error', 'Post.longSummary', ['insights']],
+        ['requires-argument-conflict', 'error', 'Post.eurEstimate', ['insights']],
+        ['requires-argument-conflict', 'error', 'Post.starBadge', ['insights']],
+      ],
     ],
   ])('%s', (_, subgraphs, expected) => {
     expect(risks(subgraphs)).toEqual(expected);
