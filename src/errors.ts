@@ -33,6 +33,11 @@ export const ErrorCode = {
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
   /** No fetch of the query plan answered a field (no subgraph can reach it): null at its path. */
   FIELD_UNREACHABLE: 'FIELD_UNREACHABLE',
+  /**
+   * A field whose `@requires` needs a field with other arguments than another selected field's
+   * `@requires`: no one plan answers both, so it is null at its path with this error.
+   */
+  REQUIRES_ARGUMENT_CONFLICT: 'REQUIRES_ARGUMENT_CONFLICT',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   /** The whole request outlived `REQUEST_TIMEOUT_MS` (HTTP 504). */

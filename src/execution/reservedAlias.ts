@@ -13,3 +13,24 @@ export const argumentAlias = (responseName: string): string =>
 /** The client's response name of a field answered under `name` (itself when not the gateway's). */
 export const clientResponseName = (name: string): string =>
   name.startsWith(ARGUMENT_ALIAS_PREFIX) ? name.slice(ARGUMENT_ALIAS_PREFIX.length) : name;
+
+/**
+ * The alias of a `__typename` selection that stands in for a client field the gateway refuses to
+ * plan (`supergraph/requiresConflicts.ts`): its response name and field name, which the shaper
+ * answers with an error at the path. Distinct from `argumentAlias`, which never names a
+ * `__typename` selection.
+ */
+export const refusedAlias = (responseName: string, fieldName: string): string =>
+  `${ARGUMENT_ALIAS_PREFIX}${fieldName.length}_${fieldName}${responseName}`;
+
+/** The response name and field name `refusedAlias` encoded, or undefined for any other alias. */
+export function refusedField(
+  alias: string,
+): { readonly responseName: string; readonly fieldName: string } | undefined {
+  const match = /^(\d+)_/.exec(alias.slice(ARGUMENT_ALIAS_PREFIX.length));
+  if (!alias.startsWith(ARGUMENT_ALIAS_PREFIX) || !match) return undefined;
+  const start = ARGUMENT_ALIAS_PREFIX.length + match[0].length;
+  const end = start + Number(match[1]);
+  if (end >= alias.length) return undefined;
+  return { fieldName: alias.slice(start, end), responseName: alias.slice(end) };
+}

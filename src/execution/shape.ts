@@ -24,7 +24,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { clientResponseName } from './reservedAlias.js';
+import { clientResponseName, refusedField } from './reservedAlias.js';
 
 /**
  * The response shaper: turns the merged subgraph data of a plan's execution into the answer the
@@ -66,6 +66,8 @@ interface FieldStep {
   readonly typename: boolean;
   /** `__schema`/`__type`: answered by introspection, not by the subgraphs. */
   readonly introspection: FieldNode | undefined;
+  /** A field the gateway refused to plan (`reservedAlias.ts` `refusedAlias`): its field name. */
+  readonly refused?: string;
   readonly type: TypeShape;
   readonly steps: readonly Step[] | undefined;
 }
@@ -102,8 +104,10 @@ export interface ShapeOptions {
   /**
    * A field the merged data does not hold at all is an error at its path (code
    * `FIELD_UNREACHABLE`), not a null: no fetch of the plan answered it. Except in the objects of
-   * `answeredNull`: entities a subgraph answered `null` for, whose fields are null. Without it,
-   * a missing field is null, as `@apollo/gateway` shapes it.
+   * `answeredNull`: entities a subgraph answered `null` for, whose fields are null. A missing
+   * object field with selections is shaped as an empty object, so the error lands at each field
+   * below it that nothing answered. Without it, a missing field is null, as `@apollo/gateway`
+   * shapes it.
    */
   readonly strict?: { readonly answeredNull: WeakSet<object> };
 }
@@ -319,7 +323,10 @@ export function compileShape(
         const fieldName = selection.name.value;
         const guarded = PROTOTYPE_NAMES.has(name) || PROTOTYPE_NAMES.has(key);
         if (fieldName === '__typename') {
-          steps.push(fieldStep(name, guarded, conditions, { typename: true }));
+          steps.push(
+            refusedStep(schema, parent, key, conditions) ??
+              fieldStep(name, guarded, conditions, { typename: true }),
+          );
           continue;
         }
         if (fieldName === '__schema' || fieldName === '__type') {
@@ -385,6 +392,39 @@ export function compileShape(
   };
 }
 
+/**
+ * The step of a `__typename` under a `refusedAlias`: the client's field, with its type, answered by
+ * an error; undefined for any other `__typename`.
+ */
+function refusedStep(
+  schema: GraphQLSchema,
+  parent: string,
+  key: string,
+  conditions: Conditions | undefined,
+): FieldStep | undefined {
+  const refused = refusedField(key);
+  if (!refused) return undefined;
+  const parentType = schema.getType(parent);
+  const definition =
+    parentType && (isObjectType(parentType) || isInterfaceType(parentType))
+      ? parentType.getFields()[refused.fieldName]
+      : undefined;
+  if (!definition) return undefined;
+  const name = refused.responseName;
+  return {
+    kind: 'field',
+    name,
+    key,
+    guarded: PROTOTYPE_NAMES.has(name),
+    conditions,
+    typename: false,
+    introspection: undefined,
+    refused: refused.fieldName,
+    type: typeShape(definition.type),
+    steps: undefined,
+  };
+}
+
 function fieldStep(
   name: string,
   guarded: boolean,
@@ -417,6 +457,8 @@ interface Run {
   /** An error was recorded for the value (or below it). */
   failed: boolean;
   readonly strict: ShapeOptions['strict'];
+  /** The objects `unreachedObject` stands in for a field no fetch answered. */
+  readonly unreached: WeakSet<object>;
 }
 
 type Data = Record<string, unknown>;
@@ -513,22 +555,20 @@ function apply(
         if (current === undefined) write(output, name, run.introspect(step.introspection));
         continue;
       }
-      const raw = read(input, step);
+      if (step.refused !== undefined) {
+        if (refuse(run, step, step.refused, output, parent)) return true;
+        continue;
+      }
+      let raw = read(input, step);
       if (raw === undefined && run.strict && !step.typename && current === undefined) {
         if (!run.strict.answeredNull.has(input)) {
-          // No fetch of the plan answered this field: an error at its path, never a silent null.
-          run.path.push(name);
-          run.errors.push(
-            new GatewayError(
-              ErrorCode.FIELD_UNREACHABLE,
-              `No subgraph answered ${describe(run, step.type.str, parent)}: the query plan does not reach it.`,
-              { path: run.path.slice() },
-            ),
-          );
-          run.path.pop();
-          write(output, name, null);
-          if (step.type.k === NON_NULL) return true;
-          continue;
+          raw = unreachedObject(run, step);
+          if (raw === undefined) {
+            unreachable(run, step, name, parent);
+            write(output, name, null);
+            if (step.type.k === NON_NULL) return true;
+            continue;
+          }
         }
       }
       let value = raw ?? null;
@@ -536,7 +576,10 @@ function apply(
         if (current === undefined) {
           if (value === null && name !== '__typename') value = input.__typename ?? null;
           const type = typeof value === 'string' && run.shape.facts.all.has(value) ? value : parent;
-          if (!run.shape.facts.objects.has(type)) return true;
+          if (!run.shape.facts.objects.has(type)) {
+            if (run.unreached.has(input)) unreachable(run, step, name, parent);
+            return true;
+          }
           write(output, name, type);
         }
         continue;
@@ -556,6 +599,60 @@ function apply(
     }
   }
   return false;
+}
+
+/**
+ * A field the gateway did not plan, because its `@requires` conflicts with another selected
+ * field's: null and an error at its path (once per object). Returns true when the null must
+ * bubble up (a non-null field).
+ */
+function refuse(
+  run: Run,
+  step: FieldStep,
+  fieldName: string,
+  output: Data,
+  parent: string,
+): boolean {
+  if (hasOwn(output, step.name)) return false;
+  run.path.push(step.name);
+  run.errors.push(
+    new GatewayError(
+      ErrorCode.REQUIRES_ARGUMENT_CONFLICT,
+      `Cannot answer ${parent}.${fieldName} in this query: its @requires selects a field with other arguments than the @requires of another field selected on the same object. Request it separately.`,
+      { path: run.path.slice() },
+    ),
+  );
+  run.path.pop();
+  write(output, step.name, null);
+  return step.type.k === NON_NULL;
+}
+
+/** No fetch of the plan answered this field: an error at its path, never a silent null. */
+function unreachable(run: Run, step: FieldStep, name: string, parent: string): void {
+  run.path.push(name);
+  run.errors.push(
+    new GatewayError(
+      ErrorCode.FIELD_UNREACHABLE,
+      `No subgraph answered ${describe(run, step.type.str, parent)}: the query plan does not reach it.`,
+      { path: run.path.slice() },
+    ),
+  );
+  run.path.pop();
+}
+
+/**
+ * An object field (not a list) that no fetch answered, while the client selected fields below
+ * it: the planner leaves out an object whose selections no subgraph can reach (an
+ * `@interfaceObject` field behind a non-resolvable key), so the errors belong to those fields,
+ * each at its own path, with nulls propagated from there. Shaped as an empty object, which every
+ * field below is missing from; undefined for a list or a leaf (the error is the field's own).
+ */
+function unreachedObject(run: Run, step: FieldStep): Data | undefined {
+  const type = step.type.k === NON_NULL ? step.type.of : step.type;
+  if (type.k !== COMPOSITE || !step.steps?.length) return undefined;
+  const object: Data = {};
+  run.unreached.add(object);
+  return object;
 }
 
 function done(run: Run, value: unknown, invalid: boolean, failed: boolean): unknown {
@@ -681,6 +778,7 @@ export function shapeResponse(
     invalid: false,
     failed: false,
     strict: options.strict,
+    unreached: new WeakSet(),
   };
   const data: Data = {};
   const bubble = apply(run, input, shape.steps, data, shape.rootType);

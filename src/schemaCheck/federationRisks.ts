@@ -17,8 +17,9 @@ import type { Finding } from './findings.js';
  * - `requires-unresolvable`: a `@requires` field of a type its subgraph cannot resolve by any key
  *   (every key `resolvable: false`): the field is never answered (error).
  * - `requires-argument-conflict`: two `@requires` of one type select the same field with other
- *   arguments; one fetch can carry one value per name, so one of them would be computed from the
- *   other's data (error).
+ *   arguments; one fetch can carry one value per name, so a query selecting both on one object
+ *   gets the first, and `REQUIRES_ARGUMENT_CONFLICT` at the path of the other
+ *   (`supergraph/requiresConflicts.ts`) (error).
  * - `unreachable-interface-object`: an `@interfaceObject` type its subgraph cannot resolve by any
  *   key: its fields only that subgraph defines are answered where that subgraph returns the object
  *   itself, an error everywhere else (warning).
@@ -105,7 +106,7 @@ function argumentConflicts(
       kind: 'federation-risk',
       severity: 'error',
       code: 'requires-argument-conflict',
-      message: `${fields.map((f) => `${typeName}.${f}`).join(', ')} @requires ${typeName}.${path} with different arguments (${[...byArgs.keys()].map((a) => `(${a})`).join(' vs ')}): a query selecting both computes one from the other's value. Require the field once, or expose each variant as its own field.`,
+      message: `${fields.map((f) => `${typeName}.${f}`).join(', ')} @requires ${typeName}.${path} with different arguments (${[...byArgs.keys()].map((a) => `(${a})`).join(' vs ')}): a query selecting both on one object gets the first answered and a REQUIRES_ARGUMENT_CONFLICT error at the path of the other. Require the field once, or expose each variant as its own field.`,
       subgraphs: [subgraph],
       coordinate: `${typeName}.${fields[0]!}`,
     });

@@ -28,11 +28,57 @@ const JOIN_SPEC = 'https://specs.apollo.dev/join/';
  * composition has validated them.
  */
 export function buildRequiresIndex(supergraph: DocumentNode): RequiresIndex {
+  const index = new Map<string, MutableRequired>();
+  forEachRequires(supergraph, (typeName, _, set) => {
+    let required = index.get(typeName);
+    if (!required) index.set(typeName, (required = newRequired()));
+    addSelections(required, set);
+  });
+  return index;
+}
+
+/** Type name → requiring field name → what its `@requires` selects (across subgraphs). */
+export type RequiresByField = ReadonlyMap<string, ReadonlyMap<string, RequiredFields>>;
+
+/** Like `buildRequiresIndex`, per requiring field. */
+export function buildRequiresByField(supergraph: DocumentNode): RequiresByField {
+  const index = new Map<string, Map<string, MutableRequired>>();
+  forEachRequires(supergraph, (typeName, fieldName, set) => {
+    let byField = index.get(typeName);
+    if (!byField) index.set(typeName, (byField = new Map<string, MutableRequired>()));
+    let required = byField.get(fieldName);
+    if (!required) byField.set(fieldName, (required = newRequired()));
+    addSelections(required, set);
+  });
+  return index;
+}
+
+/**
+ * Whether two requirements select one field (at the same place) with different arguments: one
+ * fetch carries one value per response name, so no plan answers both from the right data.
+ */
+export function requirementsConflict(a: RequiredFields, b: RequiredFields): boolean {
+  for (const [name, byArgsA] of a) {
+    const byArgsB = b.get(name);
+    if (!byArgsB) continue;
+    for (const [key, childrenA] of byArgsA) {
+      for (const [otherKey, childrenB] of byArgsB) {
+        if (key !== otherKey) return true;
+        if (requirementsConflict(childrenA, childrenB)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function forEachRequires(
+  supergraph: DocumentNode,
+  each: (typeName: string, fieldName: string, set: SelectionSetNode) => void,
+): void {
   const joinField =
     readLinks(supergraph)
       .find((l) => l.url.startsWith(JOIN_SPEC))
       ?.directiveName('field') ?? 'join__field';
-  const index = new Map<string, MutableRequired>();
   for (const definition of supergraph.definitions) {
     if (
       definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
@@ -50,14 +96,10 @@ export function buildRequiresIndex(supergraph: DocumentNode): RequiresIndex {
         } catch {
           continue;
         }
-        const typeName = definition.name.value;
-        let required = index.get(typeName);
-        if (!required) index.set(typeName, (required = newRequired()));
-        addSelections(required, set);
+        each(definition.name.value, field.name.value, set);
       }
     }
   }
-  return index;
 }
 
 function parseFieldSet(fieldSet: string): SelectionSetNode {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   nonResolvableInterfaceObject,
+  requiresArgumentConflict,
   requiresBehindNonResolvableKey,
   requiresWithArguments,
   requiresWithoutResolvableKey,
@@ -163,6 +164,135 @@ describe.each(['compiled', 'apollo'])(
   },
 );
 
+describe('two @requires of one type needing one field with different arguments', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(requiresArgumentConflict);
+  });
+  afterAll(() => fixture?.stop());
+
+  type Case = [string, string, unknown, (string | number)[][], Record<string, unknown>?];
+  // The first requiring field of an object is answered from its own required value; every later
+  // one whose requirement conflicts is null with an error at its path, never computed from the
+  // other's value.
+  it.each<Case>([
+    [
+      'scalar arguments, with the client selecting the field too',
+      '{ post(id: "p1") { shippingEstimate eurEstimate price(currency: "EUR") } }',
+      { post: { shippingEstimate: 110, eurEstimate: null, price: 22 } },
+      [['post', 'eurEstimate']],
+    ],
+    [
+      'the other order',
+      '{ post(id: "p1") { eurEstimate shippingEstimate } }',
+      { post: { eurEstimate: 220, shippingEstimate: null } },
+      [['post', 'shippingEstimate']],
+    ],
+    [
+      'a list argument, with the client selecting the field with a third one',
+      '{ post(id: "p1") { longSummary comments(limit: 1) { id } summary } }',
+      {
+        post: {
+          longSummary: '5 comments: p1-c1,p1-c2,p1-c3,p1-c4,p1-c5',
+          comments: ids(1, 'p1'),
+          summary: null,
+        },
+      },
+      [['post', 'summary']],
+    ],
+    [
+      'a non-null field, its null propagated up to the root',
+      '{ posts { id summary longSummary } }',
+      null,
+      [
+        ['posts', 0, 'longSummary'],
+        ['posts', 1, 'longSummary'],
+      ],
+    ],
+    [
+      'a nested requirement',
+      '{ post(id: "p2") { authorBadge starBadge } }',
+      { post: { authorBadge: '4/10', starBadge: null } },
+      [['post', 'starBadge']],
+    ],
+    [
+      'inline fragments',
+      '{ post(id: "p2") { ... on Post { eurEstimate } ... on Post { shippingEstimate } } }',
+      { post: { eurEstimate: 440, shippingEstimate: null } },
+      [['post', 'shippingEstimate']],
+    ],
+    [
+      'named fragments',
+      '{ post(id: "p2") { ...A ...B } } fragment A on Post { eurEstimate } fragment B on Post { shippingEstimate }',
+      { post: { eurEstimate: 440, shippingEstimate: null } },
+      [['post', 'shippingEstimate']],
+    ],
+    [
+      'a client alias',
+      '{ post(id: "p1") { s: shippingEstimate e: eurEstimate } }',
+      { post: { s: 110, e: null } },
+      [['post', 'e']],
+    ],
+    [
+      'entities fetched for a nested list',
+      '{ post(id: "p1") { related { shippingEstimate eurEstimate } } }',
+      { post: { related: [{ shippingEstimate: 220, eurEstimate: null }] } },
+      [['post', 'related', 0, 'eurEstimate']],
+    ],
+    [
+      'a root field of the requiring subgraph',
+      '{ featured { shippingEstimate eurEstimate } }',
+      { featured: { shippingEstimate: 220, eurEstimate: null } },
+      [['featured', 'eurEstimate']],
+    ],
+    [
+      'variables, the field included',
+      'query Q($c: String!, $e: Boolean!) { post(id: "p1") { price(currency: $c) shippingEstimate eurEstimate @include(if: $e) } }',
+      { post: { price: 22, shippingEstimate: 110, eurEstimate: null } },
+      [['post', 'eurEstimate']],
+      { c: 'EUR', e: true },
+    ],
+    [
+      'variables, the field skipped',
+      'query Q($c: String!, $e: Boolean!) { post(id: "p1") { price(currency: $c) shippingEstimate eurEstimate @include(if: $e) } }',
+      { post: { price: 22, shippingEstimate: 110 } },
+      [],
+      { c: 'EUR', e: false },
+    ],
+  ])('%s', async (_, query, data, paths, variables) => {
+    const body = (await fixture.query(query, variables)).body as Body;
+    expect(body.data).toEqual(data);
+    expect(JSON.stringify(body.data)).toBe(JSON.stringify(data));
+    expect(body.errors?.map((e) => [e.path, e.extensions?.code]) ?? []).toEqual(
+      paths.map((path) => [path, 'REQUIRES_ARGUMENT_CONFLICT']),
+    );
+  });
+
+  it.each([
+    ['each field alone', '{ post(id: "p2") { eurEstimate } }', { post: { eurEstimate: 440 } }],
+    [
+      'the two fields on different objects',
+      '{ a: post(id: "p1") { shippingEstimate } b: post(id: "p1") { eurEstimate } }',
+      { a: { shippingEstimate: 110 }, b: { eurEstimate: 220 } },
+    ],
+    [
+      'requiring fields that do not conflict',
+      '{ post(id: "p2") { longSummary shippingEstimate starBadge } }',
+      {
+        post: {
+          longSummary: '5 comments: p2-c1,p2-c2,p2-c3,p2-c4,p2-c5',
+          shippingEstimate: 220,
+          starBadge: '2/5',
+        },
+      },
+    ],
+  ])('answers %s', async (_, query, data) => {
+    const body = (await fixture.query(query)).body as Body;
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual(data);
+  });
+});
+
 describe('@interfaceObject behind a non-resolvable key', () => {
   let fixture: Fixture;
   beforeAll(async () => {
@@ -176,18 +306,72 @@ describe('@interfaceObject behind a non-resolvable key', () => {
     expect(body.data).toEqual({ labelled: { id: 'n1', label: 'label of n1' } });
   });
 
+  // The planner leaves out the whole object whose selections no subgraph can reach: the error
+  // names the unreachable field, and its null propagates from there (GraphQL spec).
   it.each([
-    ['a nullable root field', '{ node { label } }', { node: null }, ['node']],
-    ['a list', '{ nodes { label } }', { nodes: null }, ['nodes']],
-    // the planner drops the whole branch down from the non-null `holder`
-    ['a nullable nested field', '{ holder { node { label } } }', null, ['holder']],
-    ['a non-null nested field', '{ holder { required { label } } }', null, ['holder']],
-    ['a field beside a reachable one', '{ node { id label } }', { node: null }, ['node']],
-  ])('%s that no subgraph can reach is an error at its path', async (_, query, data, path) => {
+    ['below a root field', '{ node { label } }', { node: { label: null } }, ['node', 'label']],
+    [
+      'inside an inline fragment',
+      '{ node { ... on Node { label } } }',
+      { node: { label: null } },
+      ['node', 'label'],
+    ],
+    [
+      'inside a named fragment',
+      '{ node { ...L } } fragment L on Node { label }',
+      { node: { label: null } },
+      ['node', 'label'],
+    ],
+    [
+      'below a nested field',
+      '{ holder { node { label } } }',
+      { holder: { node: { label: null } } },
+      ['holder', 'node', 'label'],
+    ],
+    [
+      'below a non-null nested field',
+      '{ holder { required { label } } }',
+      { holder: { required: { label: null } } },
+      ['holder', 'required', 'label'],
+    ],
+    // non-null: the null goes up to the nearest nullable field
+    ['non-null, below a root field', '{ node { tag } }', { node: null }, ['node', 'tag']],
+    [
+      'non-null, below non-null fields up to the root',
+      '{ holder { required { tag } } }',
+      null,
+      ['holder', 'required', 'tag'],
+    ],
+    [
+      'non-null, below a nullable nested field',
+      '{ holder { node { tag } } }',
+      { holder: { node: null } },
+      ['holder', 'node', 'tag'],
+    ],
+    // a list the planner left out has no elements to name: the error is at the list
+    ['below a list', '{ nodes { label } }', { nodes: null }, ['nodes']],
+  ])('a field no subgraph can reach %s is an error at its path', async (_, query, data, path) => {
     const body = (await fixture.query(query)).body as Body;
     expect(body.data).toEqual(data);
-    expect(body.errors?.length).toBeGreaterThan(0);
-    expect(body.errors?.map((e) => e.path)).toContainEqual(path);
+    expect(body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [path, 'FIELD_UNREACHABLE'],
+    ]);
+  });
+
+  it('reports each unreachable field at its own path', async () => {
+    const body = (await fixture.query('{ node { label tag } }')).body as Body;
+    expect(body.data).toEqual({ node: null });
+    expect(body.errors?.map((e) => e.path)).toEqual([
+      ['node', 'label'],
+      ['node', 'tag'],
+    ]);
+  });
+
+  it('leaves a subgraph error where the planner fetched the object', async () => {
+    // `Node` has no implementation: the subgraph cannot complete the object it returns
+    const body = (await fixture.query('{ node { id label } }')).body as Body;
+    expect(body.data).toEqual({ node: null });
+    expect(body.errors?.map((e) => e.path)).toEqual([['node']]);
   });
 });
 

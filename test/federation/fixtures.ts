@@ -103,11 +103,18 @@ export const nonResolvableInterfaceObject: FixtureSubgraph[] = [
   {
     name: 'labels',
     sdl: `${FEDERATION_LINK}
-      type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID!  label: String }
+      type Node @key(fields: "id", resolvable: false) @interfaceObject {
+        id: ID!
+        label: String
+        tag: String!
+      }
       type Query { labelled: Node }`,
     resolvers: {
       Query: { labelled: () => ({ id: 'n1' }) },
-      Node: { label: (n: { id: string }) => `label of ${n.id}` },
+      Node: {
+        label: (n: { id: string }) => `label of ${n.id}`,
+        tag: (n: { id: string }) => `tag of ${n.id}`,
+      },
     },
   },
 ];
@@ -180,15 +187,32 @@ export const requiresWithoutResolvableKey: FixtureSubgraph[] = requiresBehindNon
       : subgraph,
 );
 
-/** Two `@requires` of one type select `comments` with different arguments: no plan is right. */
+/**
+ * Two `@requires` of one type select one field with different arguments (`comments(limit: 3)` and
+ * `comments(limit: 5)`, `price(currency: "USD")` and `"EUR"`, nested `author { rating(scale) }`):
+ * one fetch carries one value per name, so no single plan computes both from the right data.
+ */
 export const requiresArgumentConflict: FixtureSubgraph[] = requiresWithArguments.map((subgraph) =>
   subgraph.name === 'insights'
     ? {
         ...subgraph,
         sdl: subgraph.sdl.replace(
           'summary: String',
-          'longSummary: String @requires(fields: "comments(limit: 5) { id }")\n        summary: String',
+          `longSummary: String! @requires(fields: "comments(limit: 5) { id }")
+        eurEstimate: Int @requires(fields: "price(currency: \\"EUR\\")")
+        starBadge: String @requires(fields: "author { rating(scale: 5) }")
+        summary: String`,
         ),
+        resolvers: {
+          ...subgraph.resolvers,
+          Post: {
+            ...subgraph.resolvers.Post,
+            longSummary: (p: { comments: { id: string }[] }) =>
+              `${p.comments.length} comments: ${p.comments.map((c) => c.id).join(',')}`,
+            eurEstimate: (p: { price: number }) => p.price * 10,
+            starBadge: (p: { author: { rating: number } }) => `${p.author.rating}/5`,
+          },
+        },
       }
     : subgraph,
 );

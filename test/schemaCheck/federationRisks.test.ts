@@ -48,12 +48,19 @@ describe('findFederationRisks', () => {
     [
       '@interfaceObject behind a non-resolvable key',
       fixtures.nonResolvableInterfaceObject,
-      [['unreachable-interface-object', 'warning', 'Node.label', ['labels']]],
+      [
+        ['unreachable-interface-object', 'warning', 'Node.label', ['labels']],
+        ['unreachable-interface-object', 'warning', 'Node.tag', ['labels']],
+      ],
     ],
     [
       'two @requires of one field with other arguments',
       fixtures.requiresArgumentConflict,
-      [['requires-argument-conflict', 'error', 'Post.longSummary', ['insights']]],
+      [
+        ['requires-argument-conflict', 'error', 'Post.longSummary', ['insights']],
+        ['requires-argument-conflict', 'error', 'Post.eurEstimate', ['insights']],
+        ['requires-argument-conflict', 'error', 'Post.starBadge', ['insights']],
+      ],
     ],
   ])('%s', (_, subgraphs, expected) => {
     expect(risks(subgraphs)).toEqual(expected);
