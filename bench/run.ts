@@ -183,7 +183,6 @@ async function main(): Promise<void> {
     console.log(`\nmachine at the end: ${describeMachine()}`);
     if (options.json)
       writeJson(options.json, { command: command.trimEnd(), loadAtStart, rows, targetLines });
-    await singleRequests(contenders, workloads, CACHE_ADMIN_TOKEN);
     await subgraphRequests(
       contenders,
       workloads,
@@ -191,6 +190,7 @@ async function main(): Promise<void> {
         (port) => `http://127.0.0.1:${port}/`,
       ),
     );
+    await singleRequests(contenders, workloads, CACHE_ADMIN_TOKEN);
   } finally {
     await Promise.all(started.map((p) => p.stop()));
     await cluster?.stop();
