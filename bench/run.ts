@@ -29,6 +29,7 @@ import {
   type Row,
 } from './report.js';
 import { singleRequests } from './singleRequests.js';
+import { subgraphRequests } from './subgraphRequests.js';
 import { answer, difference, load, mintTokens } from './traffic.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
@@ -48,6 +49,10 @@ const PORTS = {
   product: 5101,
   user: 5102,
   payment: 5103,
+  // the subgraphs' request counters (`STATS_PORT`), read between single requests
+  productStats: 5111,
+  userStats: 5112,
+  paymentStats: 5113,
   plain: 5100,
   hive: 5105,
   ours: 5000,
@@ -109,7 +114,12 @@ async function main(): Promise<void> {
           name,
           path.join(root, 'subgraphs/main.ts'),
           [name],
-          { PORT: String(PORTS[name]), LOG_LEVEL: 'warn', DEV_KEYS_DIR },
+          {
+            PORT: String(PORTS[name]),
+            STATS_PORT: String(PORTS[`${name}Stats`]),
+            LOG_LEVEL: 'warn',
+            DEV_KEYS_DIR,
+          },
           url(PORTS[name]),
           '1',
         ),
@@ -173,6 +183,13 @@ async function main(): Promise<void> {
     console.log(`\nmachine at the end: ${describeMachine()}`);
     if (options.json)
       writeJson(options.json, { command: command.trimEnd(), loadAtStart, rows, targetLines });
+    await subgraphRequests(
+      contenders,
+      workloads,
+      [PORTS.productStats, PORTS.userStats, PORTS.paymentStats].map(
+        (port) => `http://127.0.0.1:${port}/`,
+      ),
+    );
     await singleRequests(contenders, workloads, CACHE_ADMIN_TOKEN);
   } finally {
     await Promise.all(started.map((p) => p.stop()));

@@ -53,6 +53,7 @@ import { requiresAliasStep } from './supergraph/requiresAliasStep.js';
 import { reservedAliasStep } from './limits/reservedAliasStep.js';
 import { ADDED_ALIAS_PREFIX } from './cache/mutationEntities.js';
 import { ARGUMENT_ALIAS_PREFIX } from './execution/reservedAlias.js';
+import { batchingSender } from './execution/batch.js';
 
 /** Everything with I/O the gateway uses, injectable so tests build the real gateway on real parts. */
 export interface GatewayDeps {
@@ -153,7 +154,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       });
       clients.set(key, client);
     }
-    return fetchLedger.wrap(cache.dataSource(client));
+    // One request per subgraph per step: fetches ready together are merged (`SUBGRAPH_BATCHING`).
+    const sender = config.subgraphs.batching ? batchingSender(client, config.subgraphs) : client;
+    return fetchLedger.wrap(cache.dataSource(sender));
   };
   // 4–6. Admission, in order, before any subgraph is called: authorize, cost, rate limit.
   let current: () => PreparedSupergraph | undefined = () => undefined;

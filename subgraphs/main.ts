@@ -2,8 +2,11 @@
  * `npm run subgraph -- NAME`: runs one subgraph until SIGINT/SIGTERM.
  * Variables: `PORT` (default: the subgraph's standard port), `HOST` (default 127.0.0.1),
  * `LOG_LEVEL` (default info), `INTERNAL_JWT_PUBLIC_KEY` (PEM; verifies the gateway's internal tokens;
- * required with `NODE_ENV=production`, else the development key in `DEV_KEYS_DIR`, default `.dev-keys`).
+ * required with `NODE_ENV=production`, else the development key in `DEV_KEYS_DIR`, default `.dev-keys`),
+ * `STATS_PORT` (benchmarks: a `GET` there, on 127.0.0.1, answers `{"requests": N}`, the GraphQL
+ * requests received so far; unset = no such listener).
  */
+import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { SUBGRAPH_NAMES, isSubgraphName } from './index.js';
 import { internalAuthenticate, internalPublicKeysFromEnv } from './shared/internalAuth.js';
@@ -45,6 +48,15 @@ const handle = await startSubgraph(name, {
     `Subgraph ${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
   ),
 );
+
+// Benchmarks count what reached the subgraph (bench/subgraphRequests.ts); loopback only.
+if (process.env.STATS_PORT)
+  createServer((_request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ requests: handle.stats.requests }));
+  })
+    .listen(Number(process.env.STATS_PORT), '127.0.0.1')
+    .unref();
 
 const stop = (signal: NodeJS.Signals): void => {
   logger.info({ signal }, 'stopping');

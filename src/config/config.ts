@@ -202,6 +202,11 @@ export interface SubgraphClientConfig {
    * fetches send each distinct representation once (`SUBGRAPH_DEDUP`). @default true
    */
   readonly dedup: boolean;
+  /**
+   * Fetches of one request to one subgraph that are ready together go out as one merged request
+   * (`SUBGRAPH_BATCHING`, `src/execution/batch.ts`). @default true
+   */
+  readonly batching: boolean;
 }
 
 export interface CacheConfig {
@@ -381,6 +386,7 @@ const schema = z.object({
   SUBGRAPH_CONNECTIONS: int(1, 10_000).default(128),
   SUBGRAPH_MAX_RETRIES: int(0, 10).default(2),
   SUBGRAPH_DEDUP: bool.default(true),
+  SUBGRAPH_BATCHING: bool.default(true),
   CIRCUIT_BREAKER_WINDOW: int(2, 10_000).default(20),
   CIRCUIT_BREAKER_HALF_OPEN_MS: int(10, 600_000).default(10_000),
   REQUEST_TIMEOUT_MS: int(1, 600_000).default(30_000),
@@ -552,6 +558,7 @@ export function loadConfig(
       breakerWindow: v.CIRCUIT_BREAKER_WINDOW,
       breakerHalfOpenAfterMs: v.CIRCUIT_BREAKER_HALF_OPEN_MS,
       dedup: v.SUBGRAPH_DEDUP,
+      batching: v.SUBGRAPH_BATCHING,
     },
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
     planExecution: v.PLAN_EXECUTION,
