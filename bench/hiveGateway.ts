@@ -4,25 +4,65 @@
  * purpose removed; Hive enforces none of the auth directives either). Production-like: Hive's
  * defaults, except no landing page, no GraphiQL and logging at `warn`. It adds no feature that
  * changes answers: no response cache, no cost limits, no auth.
- * The subgraphs answer only internal tokens, so, like plainGateway.ts, it sends each one the
- * development-key internal token of a fixed caller (`BENCH_CALLER_SUB`, `BENCH_CALLER_SCOPES`),
- * cached by the signer; it verifies and filters nothing, and ignores the client's `Authorization`.
+ * With `--planner rust` it plans with Hive's Rust query planner (`unifiedGraphHandler` of
+ * `@graphql-hive/router-runtime`) instead of its JavaScript one; everything else is the same.
+ * The subgraphs answer only internal tokens bound to the query text they receive, so, like
+ * plainGateway.ts, it sends each one the development-key internal token of a fixed caller
+ * (`BENCH_CALLER_SUB`, `BENCH_CALLER_SCOPES`), bound to the query of that very subgraph request
+ * and cached by the signer; it verifies and filters nothing, and ignores the client's `Authorization`.
  * Automatic persisted queries are on, as in `@apollo/server` (which plain and ours run on): Hive
  * documents them through `@graphql-yoga/plugin-apq`, which is not installed here, so
  * `automaticPersistedQueries()` below does the same (register on a matching sha256, else look up).
- * Usage: hiveGateway.ts SUPERGRAPH PORT
+ * Usage: hiveGateway.ts SUPERGRAPH PORT [--planner rust]
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway';
-import { GraphQLError } from 'graphql';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import { GraphQLError, OperationTypeNode, type DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import type { InternalTokenRequest } from '../src/auth/internalToken.js';
 import { fixedCallerHeaders } from './fixedCaller.js';
 
-const [supergraphPath, port] = process.argv.slice(2);
-if (!supergraphPath || !port) throw new Error('usage: hiveGateway.ts SUPERGRAPH PORT');
+const [supergraphPath, port, plannerFlag, planner] = process.argv.slice(2);
+const rust = plannerFlag === '--planner' && planner === 'rust';
+if (!supergraphPath || !port || (plannerFlag !== undefined && !rust))
+  throw new Error('usage: hiveGateway.ts SUPERGRAPH PORT [--planner rust]');
 const subgraphHeaders = fixedCallerHeaders();
+
+/**
+ * Sets the fixed caller's internal token on every subgraph request, bound to the query text in the
+ * request's body (the subgraphs refuse a token bound to another query). Hive prints each planned
+ * subgraph document once and reuses it, so the query text is read from the body once per document.
+ */
+function internalTokens(): GatewayPlugin {
+  const queries = new WeakMap<DocumentNode, string>();
+  const parse = (body: unknown) =>
+    JSON.parse(String(body)) as { query?: unknown; variables?: unknown };
+  return {
+    async onFetch(payload) {
+      const { executionRequest, options } = payload;
+      const subgraph = executionRequest?.subgraphName;
+      if (!subgraph) return;
+      let request: InternalTokenRequest;
+      const query = queries.get(executionRequest.document);
+      if (executionRequest.operationType === OperationTypeNode.MUTATION) {
+        // A mutation's token is bound to its variables too, as sent.
+        const { query, variables } = parse(options.body);
+        request = { query: String(query), variables, mutation: true };
+      } else if (query !== undefined) {
+        request = { query, mutation: false };
+      } else {
+        request = { query: String(parse(options.body).query), mutation: false };
+        queries.set(executionRequest.document, request.query);
+      }
+      const { authorization } = await subgraphHeaders(subgraph, request);
+      if (authorization)
+        payload.setOptions({ ...options, headers: { ...options.headers, authorization } });
+    },
+  };
+}
 
 /** Apollo's APQ protocol (`extensions.persistedQuery.sha256Hash`), documents kept in memory. */
 function automaticPersistedQueries(): GatewayPlugin {
@@ -55,17 +95,16 @@ const gateway = createGatewayRuntime({
   landingPage: false,
   graphiql: false,
   logging: 'warn',
-  plugins: () => [automaticPersistedQueries()],
-  // why this hook: Hive calls it once per subgraph request with the subgraph's name (it runs in
-  // `onSubgraphExecute`), and the HTTP transport sends what it returns as request headers.
-  propagateHeaders: {
-    fromClientToSubgraphs: ({ subgraphName }) => subgraphHeaders(subgraphName),
-  },
+  plugins: () => [automaticPersistedQueries(), internalTokens()],
+  ...(rust ? { unifiedGraphHandler } : {}),
 });
 const server = http.createServer(gateway.requestListener);
 server.listen(Number(port), '127.0.0.1', () =>
   console.log(
-    JSON.stringify({ msg: 'hive gateway ready', url: `http://127.0.0.1:${port}/graphql` }),
+    JSON.stringify({
+      msg: `hive gateway ready (${rust ? 'Rust' : 'JavaScript'} query planner)`,
+      url: `http://127.0.0.1:${port}/graphql`,
+    }),
   ),
 );
 // why: Hive's runtime catches SIGTERM to dispose itself, but the listening server keeps the

@@ -7,6 +7,7 @@
 export type ContenderKey =
   | 'plain'
   | 'hive'
+  | 'hiveRust'
   | 'ours'
   | 'cached'
   | 'cachedRedis'
@@ -45,9 +46,13 @@ export interface Row {
   readonly peakRssMiB: number;
   /** "Other CPU" over `runs`: median and maximum, % of one CPU. */
   readonly otherCpuPct: { readonly median: number; readonly max: number } | null;
-  /** Median req/s over that of plain `@apollo/gateway` (a) and of Hive Gateway (b) on the workload. */
+  /**
+   * Median req/s over that of plain `@apollo/gateway` (a), of Hive Gateway (b) and of Hive Gateway
+   * with its Rust query planner on the workload.
+   */
   vsPlain: number | null;
   vsHive: number | null;
+  vsHiveRust: number | null;
 }
 
 export function median(values: readonly number[]): number {
@@ -79,18 +84,21 @@ export function summarize(
     otherCpuPct: other.length ? { median: median(other), max: Math.max(...other) } : null,
     vsPlain: null,
     vsHive: null,
+    vsHiveRust: null,
   };
 }
 
-/** Fills `vsPlain` and `vsHive` once every row of the workloads is in. */
+/** Fills `vsPlain`, `vsHive` and `vsHiveRust` once every row of the workloads is in. */
 export function addRatios(rows: readonly Row[]): void {
   for (const row of rows) {
     const of = (key: ContenderKey) =>
       rows.find((r) => r.workload === row.workload && r.key === key);
     const plain = of('plain');
     const hive = of('hive');
+    const hiveRust = of('hiveRust');
     row.vsPlain = plain ? row.rps / plain.rps : null;
     row.vsHive = hive ? row.rps / hive.rps : null;
+    row.vsHiveRust = hiveRust ? row.rps / hiveRust.rps : null;
   }
 }
 
@@ -111,6 +119,7 @@ export function printTable(rows: readonly Row[]): void {
     'other CPU % med/max',
     'vs plain',
     'vs Hive',
+    'vs Hive Rust',
   ];
   const table = rows.map((row) => {
     const rps = row.runs.map((m) => m.rps);
@@ -129,6 +138,7 @@ export function printTable(rows: readonly Row[]): void {
         : 'n/a',
       times(row.vsPlain),
       times(row.vsHive),
+      times(row.vsHiveRust),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
@@ -164,7 +174,15 @@ export function targets(rows: readonly Row[], workload: string): string[] {
       met: a.p99 <= b.p99,
       numbers: `ours ${ms(a.p99)} ms, Hive ${ms(b.p99)} ms`,
     })),
+    line(
+      'ours cold ≥ 1.5× Hive (Rust planner)',
+      ours,
+      of('hiveRust'),
+      faster(1.5, 'ours', 'Hive Rust'),
+    ),
     line('warm (in-process) ≥ 3× ours cold', of('cached'), ours, faster(3, 'warm', 'cold')),
+    line('warm (in-process) ≥ 1.5× ours cold', of('cached'), ours, faster(1.5, 'warm', 'cold')),
+    line('warm (Redis) ≥ 1.5× ours cold', of('cachedRedis'), ours, faster(1.5, 'warm', 'cold')),
   ];
 }
 

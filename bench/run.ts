@@ -2,7 +2,7 @@
  * `npm run bench`: the same fixed load against each contender, side by side in one process tree,
  * on the same supergraph and the same three subgraph processes. Contenders: (a) plain
  * `@apollo/gateway` in `@apollo/server`'s standalone server, the baseline; (b) Hive Gateway
- * (bench/hiveGateway.ts); and this gateway: cache off, cache warm in process, cache warm in Redis
+ * (bench/hiveGateway.ts), with its JavaScript query planner and with its Rust one; and this gateway: cache off, cache warm in process, cache warm in Redis
  * (`BENCH_REDIS_URL`), budgets in Redis, and the warm cache and budgets on a Redis Cluster started
  * for the run (bench/cluster.ts). Each (workload, contender) is warmed up, then measured
  * `--runs` times, runs interleaved across contenders; a row shows the medians. bench/README.md
@@ -55,6 +55,7 @@ const PORTS = {
   paymentStats: 5113,
   plain: 5100,
   hive: 5105,
+  hiveRust: 5104,
   ours: 5000,
   cached: 5002,
   cachedRedis: 5003,
@@ -235,18 +236,26 @@ async function startContenders(
     );
   const prefix = `bench:${process.pid}:`;
   // Plain and Hive: the same start, each its own script on the stripped supergraph.
-  const baseline = (script: string, port: number) => (name: string) =>
-    startNode(
-      name,
-      path.join(root, script),
-      [plainSupergraphPath, String(port)],
-      callerEnv,
-      url(port),
-      '0',
-    );
+  const baseline =
+    (script: string, port: number, ...extra: string[]) =>
+    (name: string) =>
+      startNode(
+        name,
+        path.join(root, script),
+        [plainSupergraphPath, String(port), ...extra],
+        callerEnv,
+        url(port),
+        '0',
+      );
   const plans: [ContenderKey, string, number, (name: string) => Promise<BenchProcess>][] = [
     ['plain', 'plain @apollo/gateway', PORTS.plain, baseline('bench/plainGateway.ts', PORTS.plain)],
     ['hive', 'Hive Gateway', PORTS.hive, baseline('bench/hiveGateway.ts', PORTS.hive)],
+    [
+      'hiveRust',
+      'Hive Gateway (Rust planner)',
+      PORTS.hiveRust,
+      baseline('bench/hiveGateway.ts', PORTS.hiveRust, '--planner', 'rust'),
+    ],
     // The cache off: every request pays every subgraph fetch (the cold cost).
     ['ours', 'ours', PORTS.ours, ours(PORTS.ours, { CACHE_ENABLED: 'false' })],
     ['cached', 'ours + cache (in-process, warm)', PORTS.cached, ours(PORTS.cached, {})],

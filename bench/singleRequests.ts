@@ -6,7 +6,7 @@ const SAMPLES = 40;
 
 /**
  * Cold vs warm, one request at a time (no load): the median latency of each workload on plain
- * `@apollo/gateway`, Hive Gateway, ours without the cache, ours with a cache emptied before every
+ * `@apollo/gateway`, Hive Gateway (both planners), ours without the cache, ours with a cache emptied before every
  * request (`POST /cache/invalidate` for each subgraph: every field misses and is written), and
  * ours warm; a column per contender that ran.
  */
@@ -33,6 +33,7 @@ export async function singleRequests(
   const columns: [string, string | undefined, (() => Promise<unknown>) | undefined][] = [
     ['plain', of('plain'), undefined],
     ['Hive', of('hive'), undefined],
+    ['Hive (Rust planner)', of('hiveRust'), undefined],
     ['ours, cache off', of('ours'), undefined],
     ['ours + cache, cold', cachedUrl, cachedUrl ? invalidateAll(cachedUrl) : undefined],
     ['ours + cache, warm', cachedUrl, undefined],
