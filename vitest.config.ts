@@ -11,6 +11,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers on free ports; files run in parallel processes.
     pool: 'forks',
+    // why 3: the default (one fewer than the cores) runs ONE file at a time on a 2-core machine,
+    // while most files spend their time waiting on sockets, Redis and child processes; three
+    // overlap those waits. The tests wait for events, never for fixed times, so a busier machine
+    // makes them slower, not red. `--maxWorkers=N` overrides it.
+    maxWorkers: 3,
     // Two tiers (test/tiers.ts): `vitest run` runs both, `vitest run --project fast` the first;
     // `cluster` runs the Redis-backed suites again on one real Redis Cluster (CLUSTER_SUITES).
     projects: [

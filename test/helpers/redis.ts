@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { freePort } from './ports.js';
+import { TEST_REDIS_COMMAND_TIMEOUT_MS } from './redisTimeout.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,19 +39,22 @@ const clusterSeeds = (nodes: string) =>
 
 /** Gateway variables that put a stack on the test Redis (`REDIS_URL` or `REDIS_CLUSTER_NODES`). */
 export function testRedisEnv(): Record<string, string> {
+  const timeout = { REDIS_COMMAND_TIMEOUT_MS: String(TEST_REDIS_COMMAND_TIMEOUT_MS) };
   return TEST_REDIS_CLUSTER_NODES !== undefined
-    ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES }
-    : { REDIS_URL };
+    ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES, ...timeout }
+    : { REDIS_URL, ...timeout };
 }
 
 /** `createRedis` options for the test Redis (the single node or the cluster). */
 export function testRedisTarget(): {
   url?: string;
   clusterNodes?: { host: string; port: number }[];
+  commandTimeoutMs: number;
 } {
+  const commandTimeoutMs = TEST_REDIS_COMMAND_TIMEOUT_MS;
   return TEST_REDIS_CLUSTER_NODES !== undefined
-    ? { clusterNodes: clusterSeeds(TEST_REDIS_CLUSTER_NODES) }
-    : { url: REDIS_URL };
+    ? { clusterNodes: clusterSeeds(TEST_REDIS_CLUSTER_NODES), commandTimeoutMs }
+    : { url: REDIS_URL, commandTimeoutMs };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type StartSubgraphOptions,
 } from '../../subgraphs/shared/server.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/names.js';
+import { TEST_REDIS_COMMAND_TIMEOUT_MS } from './redisTimeout.js';
 import { lazyInternalAuth } from './tokens.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -139,7 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = testGatewayConfig(supergraphPath, {
     // why: on a loaded 2-core machine 100 ms is routinely exceeded, and a silent fallback would
     // make budget and cache assertions depend on timing; fault tests set the production value.
-    REDIS_COMMAND_TIMEOUT_MS: '2000',
+    REDIS_COMMAND_TIMEOUT_MS: String(TEST_REDIS_COMMAND_TIMEOUT_MS),
     ...options.env,
   });
   internalAuth.use(config);

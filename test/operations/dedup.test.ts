@@ -1,11 +1,12 @@
 /**
  * Subgraph fetch deduplication over real HTTP: the three real subgraphs, each behind a small proxy
- * that counts what reaches it and holds every answer back for a while, so that concurrent client
- * requests are in flight at once; the gateway is built through `createGateway`.
+ * that counts what reaches it and can hold answers back until the test releases them, so that
+ * concurrent client requests are in flight at once; the gateway is built through `createGateway`.
+ * No step relies on timing: each waits for what it needs to have happened (a request reaching a
+ * proxy, a plan execution starting, a metric moving, an answer arriving).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevKeys } from '../../src/auth/keys.js';
@@ -13,6 +14,7 @@ import { internalAuthenticate } from '../../subgraphs/shared/internalAuth.js';
 import { startSubgraph, type SubgraphHandle } from '../../subgraphs/shared/server.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/names.js';
 import { DEV_KEYS_DIR, devToken } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { freePort, startGatewayOn, type TestGateway } from './helpers/processes.js';
 
 /** One request a proxy received. */
@@ -27,16 +29,23 @@ interface Received {
 interface Proxy {
   readonly url: string;
   readonly received: Received[];
-  /** How long to hold the answer back, by the request's GraphQL text. */
-  delay: (query: string) => number;
+  /**
+   * Holds back the answers to the requests `match` selects (by GraphQL text), from now until the
+   * returned function is called; the requests are forwarded at once all the same.
+   */
+  hold(match?: (query: string) => boolean): () => void;
   /** Answer HTTP 500 instead of forwarding. */
   fail: boolean;
+  /** Releases every held answer, forgets what was received, forwards again. */
   reset(): void;
   close(): Promise<void>;
 }
 
 async function startProxy(target: string): Promise<Proxy> {
   const received: Received[] = [];
+  const released = Promise.resolve();
+  let held = (_query: string): Promise<void> => released;
+  const releases: (() => void)[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -57,7 +66,7 @@ async function startProxy(target: string): Promise<Proxy> {
             },
             body: text,
           }).then(async (r) => ({ status: r.status, text: await r.text() }));
-      void Promise.all([answer, sleep(proxy.delay(body.query))]).then(([{ status, text }]) => {
+      void Promise.all([answer, held(body.query)]).then(([{ status, text }]) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(text);
       });
@@ -68,11 +77,22 @@ async function startProxy(target: string): Promise<Proxy> {
   const proxy: Proxy = {
     url: `http://127.0.0.1:${port}/graphql`,
     received,
-    delay: () => 0,
+    hold(match = () => true) {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const previous = held;
+      held = (query) => (match(query) ? gate : previous(query));
+      releases.push(release);
+      return () => {
+        held = previous;
+        release();
+      };
+    },
     fail: false,
     reset() {
+      for (const release of releases.splice(0)) release();
       received.length = 0;
-      proxy.delay = () => 0;
+      held = () => released;
       proxy.fail = false;
     },
     close: () =>
@@ -113,10 +133,11 @@ beforeAll(async () => {
   for (const s of subgraphs) proxies[s.name] = await startProxy(s.url);
 });
 afterEach(async () => {
+  // why reset first: a gateway stops once its requests are answered, held ones included.
+  for (const proxy of Object.values(proxies)) proxy.reset();
   await gw?.stop();
   await other?.stop();
   gw = other = undefined;
-  for (const proxy of Object.values(proxies)) proxy.reset();
 });
 afterAll(async () => {
   await Promise.all(Object.values(proxies).map((p) => p.close()));
@@ -138,6 +159,32 @@ const times = <T>(n: number, fn: (i: number) => Promise<T>) =>
 const deduplicated = (g: TestGateway, subgraph: SubgraphName) =>
   g.metric('gateway_subgraph_deduplicated_total', { subgraph });
 
+/** Waits until `condition` holds (polled; see waitFor). */
+const until = (what: string, condition: () => boolean | Promise<boolean>) =>
+  waitFor(what, async () => ((await condition()) ? true : undefined));
+
+/** Plan executions the gateway has started, by either executor. */
+const executions = async (g: TestGateway) =>
+  (await g.metric('gateway_plan_executions_total', { executor: 'compiled' })) +
+  (await g.metric('gateway_plan_executions_total', { executor: 'apollo' }));
+
+/**
+ * Sends `n` requests at once and resolves, with their `answers` still pending, once every one of
+ * them has started executing its plan: from there each reaches its first fetch without waiting on
+ * any I/O, so a fetch the proxy holds is joined by all of them.
+ */
+async function concurrently<T>(g: TestGateway, n: number, send: (i: number) => Promise<T>) {
+  const before = await executions(g);
+  const answers = times(n, send);
+  await until(`${n} plan executions`, async () => (await executions(g)) - before >= n);
+  // why wrapped: an async function returning the promise itself would wait for the answers.
+  return { answers };
+}
+
+/** Waits until `proxy` has received `n` requests (`filter` selects which count). */
+const received = (proxy: Proxy, n: number, filter: (r: Received) => boolean = () => true) =>
+  until(`${n} requests received`, () => proxy.received.filter(filter).length >= n);
+
 describe('identical query fetches in flight at once', () => {
   it('are sent once; every client gets the full answer', async () => {
     gw = await gateway();
@@ -150,10 +197,17 @@ describe('identical query fetches in flight at once', () => {
     });
     proxies.product.reset();
     proxies.user.reset();
-    proxies.product.delay = () => 150;
-    proxies.user.delay = () => 150;
+    const releaseProduct = proxies.product.hold();
+    const releaseUser = proxies.user.hold();
 
-    const answers = await times(10, () => gw!.query(SELLERS));
+    const { answers: pending } = await concurrently(gw, 10, () => gw!.query(SELLERS));
+    await received(proxies.product, 1);
+    releaseProduct();
+    // Every request has its products once nine shared the fetch; each then joins the user fetch.
+    await until('nine followers', async () => (await deduplicated(gw!, 'product')) >= 9);
+    await received(proxies.user, 1);
+    releaseUser();
+    const answers = await pending;
     for (const { status, body } of answers) {
       expect(status).toBe(200);
       expect(body.data).toEqual(reference.data);
@@ -181,21 +235,30 @@ describe('identical query fetches in flight at once', () => {
     const names = { u1: await nameOf('u1'), u2: await nameOf('u2') };
     expect(names.u1).not.toBe(names.u2);
     proxies.user.reset();
-    proxies.user.delay = () => 200;
+    let release = proxies.user.hold();
 
     // The same fetch text `{me{name}}` answers each caller with its own user.
     const callers = ['u1', 'u2', 'u1', 'u2', 'u1', 'u2'] as const;
-    const answers = await times(callers.length, (i) =>
+    const { answers: pending } = await concurrently(gw, callers.length, (i) =>
       gw!.query(ME, { token: callers[i] === 'u1' ? u1 : u2 }),
     );
+    await received(proxies.user, 2);
+    release();
+    const answers = await pending;
     answers.forEach(({ body }, i) => expect(body.data.me.name).toBe(names[callers[i]!]));
     expect(proxies.user.received.map((r) => r.caller.sub).sort()).toEqual(['u1', 'u2']);
     expect(await deduplicated(gw, 'user')).toBe(4);
 
     // Anonymous, u1, and u1 with another scope: three callers as the subgraph sees them.
     proxies.user.received.length = 0;
+    release = proxies.user.hold();
     const tokens = [undefined, u1, u1email];
-    const mixed = await times(9, (i) => gw!.query(USER, { token: tokens[i % 3] }));
+    const { answers: pendingMixed } = await concurrently(gw, 9, (i) =>
+      gw!.query(USER, { token: tokens[i % 3] }),
+    );
+    await received(proxies.user, 3);
+    release();
+    const mixed = await pendingMixed;
     for (const { body } of mixed) expect(body.data.user.name).toBe(names.u1);
     expect(proxies.user.received.map((r) => `${r.caller.sub}/${r.caller.scope}`).sort()).toEqual([
       'u1/read:email',
@@ -206,9 +269,15 @@ describe('identical query fetches in flight at once', () => {
 
   it('with SUBGRAPH_DEDUP=false are each sent', async () => {
     gw = await gateway({ SUBGRAPH_DEDUP: 'false' });
-    proxies.product.delay = () => 150;
-    proxies.user.delay = () => 150;
-    const answers = await times(5, () => gw!.query(SELLERS));
+    const releaseProduct = proxies.product.hold();
+    const releaseUser = proxies.user.hold();
+    const pending = times(5, () => gw!.query(SELLERS));
+    // All five in flight at once, at each subgraph.
+    await received(proxies.product, 5);
+    releaseProduct();
+    await received(proxies.user, 5);
+    releaseUser();
+    const answers = await pending;
     for (const { body } of answers) expect(body.data).toEqual(answers[0]!.body.data);
     expect(proxies.product.received).toHaveLength(5);
     expect(proxies.user.received).toHaveLength(5);
@@ -217,9 +286,14 @@ describe('identical query fetches in flight at once', () => {
 
   it('with the cache on are sent once too', async () => {
     gw = await gateway({ CACHE_ENABLED: 'true' });
-    proxies.product.delay = () => 150;
-    proxies.user.delay = () => 150;
-    const answers = await times(10, () => gw!.query(SELLERS));
+    const releaseProduct = proxies.product.hold();
+    const releaseUser = proxies.user.hold();
+    const { answers: pending } = await concurrently(gw, 10, () => gw!.query(SELLERS));
+    await received(proxies.product, 1);
+    releaseProduct();
+    await received(proxies.user, 1);
+    releaseUser();
+    const answers = await pending;
     for (const { body } of answers) expect(body.data).toEqual(answers[0]!.body.data);
     expect(answers[0]!.body.data.products).toHaveLength(5);
     expect(proxies.product.received).toHaveLength(1);
@@ -231,11 +305,17 @@ describe('mutations', () => {
   it('are never shared, nor the reads that follow them', async () => {
     gw = await gateway();
     const admin = await devToken('u1', 'admin:products');
-    proxies.product.delay = () => 150;
-    proxies.user.delay = () => 150;
+    const releaseProduct = proxies.product.hold();
+    const releaseUser = proxies.user.hold();
     const mutation =
       'mutation { updateProductPrice(id: "p1999", price: 12.5) { price seller { name } } }';
-    const answers = await times(2, () => gw!.query(mutation, { token: admin }));
+    const pending = times(2, () => gw!.query(mutation, { token: admin }));
+    // Both in flight at once, at each subgraph.
+    await received(proxies.product, 2);
+    releaseProduct();
+    await received(proxies.user, 2);
+    releaseUser();
+    const answers = await pending;
     for (const { body } of answers) {
       expect(body.errors).toBeUndefined();
       expect(body.data.updateProductPrice.price).toBe(12.5);
@@ -255,15 +335,21 @@ describe('with the cache on', () => {
     const read = '{ user(id: "u5") { products(first: 1) { id price } } }';
     const priceOf = (r: { body: { data: { user: { products: { price: number }[] } } } }) =>
       r.body.data.user.products[0]!.price;
-    proxies.product.delay = (query) => (query.includes('_entities') ? 800 : 0);
+    const entities = (r: Received) => r.query.includes('_entities');
+    const release = proxies.product.hold((query) => query.includes('_entities'));
     const before = gw.query(read);
-    await sleep(200);
+    // The read's entity fetch has reached the subgraph (its answer is the data as of now) and waits.
+    await received(proxies.product, 1, entities);
     const write = await gw.query(
       'mutation { updateProductPrice(id: "p5", price: 777.25) { id price } }',
       { token: admin },
     );
     expect(write.body.data.updateProductPrice.price).toBe(777.25);
-    const after = await gw.query(read);
+    const later = gw.query(read);
+    // The later read sent a fetch of its own rather than joining the held one.
+    await received(proxies.product, 2, entities);
+    release();
+    const after = await later;
     expect(priceOf(after)).toBe(777.25);
     expect(priceOf(await before)).not.toBe(777.25);
     expect(proxies.product.received.filter((r) => r.query.includes('_entities'))).toHaveLength(2);
@@ -271,13 +357,24 @@ describe('with the cache on', () => {
 });
 
 describe('deadlines', () => {
+  // why half-way: requests that start half-way through the first one's deadline reach the shared
+  // fetch before that deadline passes, and outlive it, each by half a deadline however busy the
+  // machine; the shared answer is held until the first request has timed out.
+  const TIMEOUT_MS = 3000;
+  const halfway = (since: number) =>
+    until('half a deadline', () => Date.now() - since >= TIMEOUT_MS / 2);
+
   it("the leader's request timing out leaves its followers their answer", async () => {
-    gw = await gateway({ REQUEST_TIMEOUT_MS: '1500' });
-    proxies.user.delay = () => 1800;
+    gw = await gateway({ REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const release = proxies.user.hold();
+    const started = Date.now();
     const leader = gw.query(USER);
-    await sleep(700);
-    const followers = await times(3, () => gw!.query(USER));
+    await received(proxies.user, 1);
+    await halfway(started);
+    const { answers: pending } = await concurrently(gw, 3, () => gw!.query(USER));
     expect((await leader).status).toBe(504);
+    release();
+    const followers = await pending;
     for (const { status, body } of followers) {
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
@@ -288,16 +385,32 @@ describe('deadlines', () => {
   });
 
   it('a follower timing out stops waiting; the fetch goes on for the others', async () => {
-    gw = await gateway({ REQUEST_TIMEOUT_MS: '1800' });
-    // The follower starts first but reaches the shared user fetch late: its product fetch is slow.
+    gw = await gateway({ REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
+    // The follower starts first but reaches the shared user fetch late: its product fetch is held.
     const early = '{ products(first: 1) { inStock seller { name } } }';
     const late = '{ products(first: 1) { name seller { name } } }';
-    proxies.product.delay = (query) => (query.includes('inStock') ? 1350 : 0);
-    proxies.user.delay = () => 1350;
+    const releaseEarly = proxies.product.hold((query) => query.includes('inStock'));
+    const releaseUser = proxies.user.hold();
+    const productAnswers = async () =>
+      (await gw!.metric('gateway_subgraph_requests_total', {
+        subgraph: 'product',
+        outcome: 'ok',
+      })) + (await deduplicated(gw!, 'product'));
+    const started = Date.now();
     const follower = gw.query(early);
-    await sleep(750);
-    const others = await times(2, () => gw!.query(late));
+    await received(proxies.product, 1);
+    await halfway(started);
+    const base = await productAnswers();
+    const pending = times(2, () => gw!.query(late));
+    // Both `late` requests have their products (then they join the user fetch, which is held) ...
+    await until('the products of both', async () => (await productAnswers()) - base >= 2);
+    await received(proxies.user, 1);
+    // ... and then `early` has its products too, and joins the user fetch.
+    releaseEarly();
+    await until('the products of early', async () => (await productAnswers()) - base >= 3);
     expect((await follower).status).toBe(504);
+    releaseUser();
+    const others = await pending;
     for (const { status, body } of others) {
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
@@ -312,9 +425,12 @@ describe('deadlines', () => {
 describe('a failed shared fetch', () => {
   it('gives every waiter the error and its degraded marker', async () => {
     gw = await gateway({ SUBGRAPH_MAX_RETRIES: '0' });
-    proxies.user.delay = () => 200;
+    const release = proxies.user.hold();
     proxies.user.fail = true;
-    const answers = await times(5, () => gw!.query(USER));
+    const { answers: pending } = await concurrently(gw, 5, () => gw!.query(USER));
+    await received(proxies.user, 1);
+    release();
+    const answers = await pending;
     for (const { status, body } of answers) {
       expect(status).toBe(200);
       expect(body.data.user).toBeNull();
