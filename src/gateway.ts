@@ -53,7 +53,7 @@ import { requiresAliasStep } from './supergraph/requiresAliasStep.js';
 import { reservedAliasStep } from './limits/reservedAliasStep.js';
 import { ADDED_ALIAS_PREFIX } from './cache/mutationEntities.js';
 import { ARGUMENT_ALIAS_PREFIX } from './execution/reservedAlias.js';
-import { batchingSender } from './execution/batch.js';
+import { batchingSender } from './subgraphClient/batch.js';
 
 /** Everything with I/O the gateway uses, injectable so tests build the real gateway on real parts. */
 export interface GatewayDeps {

@@ -1,20 +1,12 @@
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from '../context.js';
-import type { SendOptions, SubgraphRequest } from '../subgraphClient/subgraphClient.js';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { SubgraphRequest } from '../subgraphClient/subgraphClient.js';
+import type { SubgraphSender } from '../subgraphClient/sender.js';
 import type { CacheRuntime } from './runtime.js';
 import type { Unit } from './unit.js';
 
-/** What the cache wraps: the subgraph client's `send` (retries, breaker and auth headers live there). */
-export interface SubgraphSender {
-  readonly name: string;
-  send(
-    request: SubgraphRequest,
-    context: GatewayContext | undefined,
-    options?: SendOptions,
-  ): Promise<GatewayGraphQLResponse>;
-  /** The header rules' headers for this subgraph and request (they vary its answers). */
-  forwardedHeaders?(context: GatewayContext | undefined): Readonly<Record<string, string>>;
-}
+/** What the cache wraps: the subgraph client's `send`. */
+export type { SubgraphSender };
 
 /** One fetch being served: the subgraph, the shared runtime and the request's caller. */
 export interface FetchContext {

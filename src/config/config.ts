@@ -204,7 +204,7 @@ export interface SubgraphClientConfig {
   readonly dedup: boolean;
   /**
    * Fetches of one request to one subgraph that are ready together go out as one merged request
-   * (`SUBGRAPH_BATCHING`, `src/execution/batch.ts`). @default true
+   * (`SUBGRAPH_BATCHING`, `src/subgraphClient/batch.ts`). @default true
    */
   readonly batching: boolean;
 }

@@ -1,11 +1,11 @@
 /**
- * The merged operation of `src/execution/batch.ts` is valid GraphQL for the subgraph: repeated root
+ * The merged operation of `src/subgraphClient/batch.ts` is valid GraphQL for the subgraph: repeated root
  * fields under distinct aliases, each fetch's variables renamed, fragments kept once when defined
  * alike and renamed per fetch when not; its answer splits back per fetch, errors included.
  */
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { mergePlan, splitResponse } from '../../src/execution/batch.js';
+import { mergePlan, splitResponse } from '../../src/subgraphClient/batch.js';
 
 const schema = buildSchema(`
   scalar _Any

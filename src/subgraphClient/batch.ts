@@ -16,12 +16,12 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import type { SubgraphSender } from '../cache/fetchContext.js';
-import { dedupeRepresentations, remapEntityErrors } from '../cache/split.js';
+import type { SubgraphSender } from './sender.js';
+import { dedupeRepresentations, remapEntityErrors } from './representations.js';
 import { headerVariation } from '../headers/apply.js';
-import { describeFailure, failureResponse, type Failure } from '../subgraphClient/failure.js';
-import { createFetchShapes } from '../subgraphClient/fetchShape.js';
-import type { SendOptions, SubgraphRequest } from '../subgraphClient/subgraphClient.js';
+import { describeFailure, failureResponse, type Failure } from './failure.js';
+import { createFetchShapes } from './fetchShape.js';
+import type { SendOptions, SubgraphRequest } from './subgraphClient.js';
 import { ErrorCode } from '../errors.js';
 
 /**
