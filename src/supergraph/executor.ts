@@ -18,7 +18,11 @@ import type { Admission, ExecutionOutcome } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { canExecute, executePlan, shapeOf } from '../execution/executePlan.js';
-import { ARGUMENT_ALIAS_PREFIX, clientResponseName } from '../execution/reservedAlias.js';
+import {
+  ARGUMENT_ALIAS_PREFIX,
+  clientResponseName,
+  refusedField,
+} from '../execution/reservedAlias.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { withSpan } from '../observability/tracing.js';
 import type { LoadedSupergraph } from './federation.js';
@@ -192,30 +196,50 @@ function findDirective(selectionSet: SelectionSet): string | undefined {
  */
 function restoreClientNames(result: GatewayExecutionResult): GatewayExecutionResult {
   const restored: GatewayExecutionResult = { ...result };
-  if (result.data) restored.data = renamed(result.data) as Record<string, unknown>;
-  if (result.errors)
-    restored.errors = result.errors.map((error) =>
-      error.path?.some((key) => typeof key === 'string' && key.startsWith(ARGUMENT_ALIAS_PREFIX))
-        ? new GraphQLError(error.message, {
-            nodes: error.nodes,
-            source: error.source,
-            positions: error.positions,
-            path: error.path.map((key) =>
-              typeof key === 'string' ? clientResponseName(key) : key,
-            ),
-            originalError: error.originalError,
-            extensions: error.extensions,
-          })
-        : error,
-    );
+  const refused: GraphQLError[] = [];
+  if (result.data) restored.data = renamed(result.data, [], refused) as Record<string, unknown>;
+  if (result.errors || refused.length)
+    restored.errors = (result.errors ?? [])
+      .map((error) =>
+        error.path?.some((key) => typeof key === 'string' && key.startsWith(ARGUMENT_ALIAS_PREFIX))
+          ? new GraphQLError(error.message, {
+              nodes: error.nodes,
+              source: error.source,
+              positions: error.positions,
+              path: error.path.map((key) =>
+                typeof key === 'string' ? clientResponseName(key) : key,
+              ),
+              originalError: error.originalError,
+              extensions: error.extensions,
+            })
+          : error,
+      )
+      .concat(refused);
   return restored;
 }
 
-function renamed(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(renamed);
+function renamed(value: unknown, path: (string | number)[], refused: GraphQLError[]): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => renamed(item, [...path, i], refused));
   if (value === null || typeof value !== 'object') return value;
   // why no prototype: response names are data (a field aliased `__proto__` is a key like any other)
   const out = Object.create(null) as Record<string, unknown>;
-  for (const [key, inner] of Object.entries(value)) out[clientResponseName(key)] = renamed(inner);
+  for (const [key, inner] of Object.entries(value)) {
+    // a field refused before planning (`requiresConflicts.ts`): null and its error at its path,
+    // as the compiled shaper answers it (without its null propagation to a non-null parent)
+    const conflict = refusedField(key);
+    if (conflict) {
+      out[conflict.responseName] = null;
+      refused.push(
+        new GatewayError(
+          ErrorCode.REQUIRES_ARGUMENT_CONFLICT,
+          `Cannot answer ${conflict.fieldName} in this query: its @requires selects a field with other arguments than the @requires of another field selected on the same object. Request it separately.`,
+          { path: [...path, conflict.responseName] },
+        ),
+      );
+      continue;
+    }
+    const name = clientResponseName(key);
+    out[name] = renamed(inner, [...path, name], refused);
+  }
   return out;
 }

@@ -51,6 +51,16 @@ const verdict = async (verifier: TokenVerifier, authorization: string | undefine
 };
 
 describe('client tokens (PEM key)', () => {
+  it('a validly signed token above the size cap is refused by the cap, before any signature check', async () => {
+    const token = await idp.mint({
+      sub: 'u1',
+      aud: [idp.audience, ...Array.from({ length: 1000 }, (_, i) => `aud-${i}`)],
+    });
+    expect(token.length).toBeGreaterThan(12_000);
+    const outcome = await pemVerifier.verify(bearer(token));
+    expect(outcome).toMatchObject({ ok: false, reason: 'invalid', detail: 'token too long' });
+  });
+
   const hs256WithPublicKey = async () =>
     new SignJWT({ sub: 'u1', iss: idp.issuer, aud: idp.audience })
       .setProtectedHeader({ alg: 'HS256' })

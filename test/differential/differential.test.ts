@@ -191,7 +191,7 @@ describe('differential: plain @apollo/gateway and ours answer the same', () => {
         `${differences.length} different`,
     );
     expect(differences, report(differences)).toEqual([]);
-  }, 55_000);
+  }, 300_000); // a generous bound: what it asserts is equal answers, not speed
 
   it('error paths: bad arguments, unknown ids, bad variables, invalid documents', async () => {
     const edge = (name: string, query: string, variables?: Record<string, unknown>) => ({

@@ -293,6 +293,29 @@ describe('two @requires of one type needing one field with different arguments',
   });
 });
 
+describe('two @requires of one type needing one field with different arguments (PLAN_EXECUTION=apollo)', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(requiresArgumentConflict, { PLAN_EXECUTION: 'apollo' });
+  });
+  afterAll(() => fixture?.stop());
+
+  // The reference executor answers a refused field as the compiled one does: null and its error at
+  // its path, never a value computed from the other field's requirement, never a reserved alias.
+  it('answers the refused field with null and REQUIRES_ARGUMENT_CONFLICT at its path', async () => {
+    const body = (
+      await fixture.query(
+        '{ post(id: "p1") { shippingEstimate eurEstimate price(currency: "EUR") } }',
+      )
+    ).body as Body;
+    expect(body.data).toEqual({ post: { shippingEstimate: 110, eurEstimate: null, price: 22 } });
+    expect(JSON.stringify(body.data)).not.toContain('gwArg_');
+    expect(body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['post', 'eurEstimate'], 'REQUIRES_ARGUMENT_CONFLICT'],
+    ]);
+  });
+});
+
 describe('@interfaceObject behind a non-resolvable key', () => {
   let fixture: Fixture;
   beforeAll(async () => {

@@ -476,8 +476,10 @@ describe('repeated representations', () => {
     (received.variables!.representations as { id: string }[]).map((r) => r.id);
 
   it('are sent once per `_entities` fetch; the answer is the undeduplicated one', async () => {
-    gw = await gateway();
-    other = await gateway({ SUBGRAPH_DEDUP: 'false' });
+    // why batching off: it would merge the two fetches into one request (test/execution/batching.test.ts);
+    // here each fetch's own representations are counted
+    gw = await gateway({ SUBGRAPH_BATCHING: 'false' });
+    other = await gateway({ SUBGRAPH_DEDUP: 'false', SUBGRAPH_BATCHING: 'false' });
     const plain = await other.query(REPEATED);
     expect(plain.body.errors).toBeUndefined();
     const sentPlain = entityFetches(proxies.user);
