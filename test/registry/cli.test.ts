@@ -57,7 +57,7 @@ describe('npm run schema', () => {
     const history = await schemaCli(['history', ...common()]);
     expect(history.code).toBe(0);
     expect(history.stdout.trim().split('\n')).toHaveLength(3);
-  });
+  }, 120_000); // three CLI processes in a row: a generous bound for a loaded machine
 
   it('fails a breaking check (exit 1) with the findings check:schema prints, in text and JSON', async () => {
     const operations = await registry.token('operations:publish');
