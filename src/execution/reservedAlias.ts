@@ -1,3 +1,5 @@
+import { ErrorCode, GatewayError } from '../errors.js';
+
 /**
  * The aliases the gateway gives a client's field before planning (`supergraph/requiresAliases.ts`),
  * so the planner never merges it with a `@requires` selection of the same name and other
@@ -34,3 +36,11 @@ export function refusedField(
   if (end >= alias.length) return undefined;
   return { fieldName: alias.slice(start, end), responseName: alias.slice(end) };
 }
+
+/** The error of a field refused for its conflicting `@requires`, at its path (both executors). */
+export const requiresConflictError = (field: string, path: readonly (string | number)[]) =>
+  new GatewayError(
+    ErrorCode.REQUIRES_ARGUMENT_CONFLICT,
+    `Cannot answer ${field} in this query: its @requires selects a field with other arguments than the @requires of another field selected on the same object. Request it separately.`,
+    { path: [...path] },
+  );

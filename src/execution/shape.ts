@@ -24,7 +24,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { clientResponseName, refusedField } from './reservedAlias.js';
+import { clientResponseName, refusedField, requiresConflictError } from './reservedAlias.js';
 
 /**
  * The response shaper: turns the merged subgraph data of a plan's execution into the answer the
@@ -615,13 +615,7 @@ function refuse(
 ): boolean {
   if (hasOwn(output, step.name)) return false;
   run.path.push(step.name);
-  run.errors.push(
-    new GatewayError(
-      ErrorCode.REQUIRES_ARGUMENT_CONFLICT,
-      `Cannot answer ${parent}.${fieldName} in this query: its @requires selects a field with other arguments than the @requires of another field selected on the same object. Request it separately.`,
-      { path: run.path.slice() },
-    ),
-  );
+  run.errors.push(requiresConflictError(`${parent}.${fieldName}`, run.path));
   run.path.pop();
   write(output, step.name, null);
   return step.type.k === NON_NULL;

@@ -22,6 +22,7 @@ import {
   ARGUMENT_ALIAS_PREFIX,
   clientResponseName,
   refusedField,
+  requiresConflictError,
 } from '../execution/reservedAlias.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { withSpan } from '../observability/tracing.js';
@@ -229,13 +230,7 @@ function renamed(value: unknown, path: (string | number)[], refused: GraphQLErro
     const conflict = refusedField(key);
     if (conflict) {
       out[conflict.responseName] = null;
-      refused.push(
-        new GatewayError(
-          ErrorCode.REQUIRES_ARGUMENT_CONFLICT,
-          `Cannot answer ${conflict.fieldName} in this query: its @requires selects a field with other arguments than the @requires of another field selected on the same object. Request it separately.`,
-          { path: [...path, conflict.responseName] },
-        ),
-      );
+      refused.push(requiresConflictError(conflict.fieldName, [...path, conflict.responseName]));
       continue;
     }
     const name = clientResponseName(key);

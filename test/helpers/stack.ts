@@ -88,6 +88,19 @@ export function writeSupergraph(sdl: string): { dir: string; supergraphPath: str
   return { dir, supergraphPath };
 }
 
+/** The variables every test gateway starts from (quiet, free port, development keys of the repo). */
+export function testEnv(supergraphPath: string): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    SUPERGRAPH_PATH: supergraphPath,
+    LOG_LEVEL: 'silent',
+    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
+  };
+}
+
 /**
  * The configuration every in-process gateway of the tests starts from: test mode, free ports on
  * loopback, silent logs, the repository's development keys; `env` adds to it or overrides it.
@@ -96,16 +109,7 @@ export function testGatewayConfig(
   supergraphPath: string,
   env: Readonly<Record<string, string | undefined>> = {},
 ): GatewayConfig {
-  return loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    SUPERGRAPH_PATH: supergraphPath,
-    LOG_LEVEL: 'silent',
-    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
-    ...env,
-  });
+  return loadConfig({ ...testEnv(supergraphPath), ...env });
 }
 
 /**

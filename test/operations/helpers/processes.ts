@@ -9,9 +9,12 @@ import { createGateway, type Gateway } from '../../../src/gateway.js';
 import {
   composeFor,
   postGraphQL,
+  testEnv,
   type GraphQLResponse,
   type QueryOptions,
 } from '../../helpers/stack.js';
+
+export { testEnv };
 import type { SubgraphName } from '../../../subgraphs/shared/names.js';
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeys } from '../../../src/auth/keys.js';
 import { freePort } from '../../helpers/ports.js';
@@ -147,19 +150,6 @@ export async function startGatewayOn(
       await gateway.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-/** The variables every test gateway starts from (quiet, free port, development keys of the repo). */
-export function testEnv(supergraphPath: string): Record<string, string> {
-  return {
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    SUPERGRAPH_PATH: supergraphPath,
-    LOG_LEVEL: 'silent',
-    DEV_KEYS_DIR: path.join(root, '.dev-keys'),
   };
 }
 
