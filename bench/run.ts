@@ -45,7 +45,9 @@ const root = path.resolve(import.meta.dirname, '..');
 // Every process (subgraphs, gateways) and the tokens below share the development keys.
 const DEV_KEYS_DIR = path.join(root, '.dev-keys');
 
-const PORTS = {
+// why an offset: two benchmarks on one machine (say, two branches compared) must not share ports.
+const PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 0);
+const BASE_PORTS = {
   product: 5101,
   user: 5102,
   payment: 5103,
@@ -61,6 +63,9 @@ const PORTS = {
   cachedRedis: 5003,
   cachedCluster: 5006,
 };
+const PORTS = Object.fromEntries(
+  Object.entries(BASE_PORTS).map(([name, port]) => [name, port + PORT_OFFSET]),
+) as typeof BASE_PORTS;
 // The per-field cache: in process always, on Redis too when BENCH_REDIS_URL is set (e.g. redis://127.0.0.1:6379).
 const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL;
 const CACHE_ADMIN_TOKEN = 'bench-cache-admin-token';
@@ -222,6 +227,8 @@ async function startContenders(
       {
         PORT: String(port),
         HOST: '127.0.0.1',
+        // a free port: the metrics listener is not measured, and two benchmarks may run at once
+        METRICS_PORT: '0',
         SUPERGRAPH_PATH: supergraphPath,
         LOG_LEVEL: 'warn',
         NODE_ENV: 'development',
