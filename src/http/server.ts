@@ -31,7 +31,8 @@ export interface RouteResponse {
 }
 
 export interface HttpOptions {
-  readonly apollo: ApolloServer<GatewayContext>;
+  /** Apollo Server, asked per request (so the HTTP layer can be wired before it is built). */
+  readonly apollo: () => ApolloServer<GatewayContext>;
   readonly log: Logger;
   readonly maxBodyBytes: number;
   /**
@@ -239,7 +240,7 @@ export function createRequestListener(options: HttpOptions): GatewayRequestListe
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
       let contextValue: GatewayContext | undefined;
       try {
-        const execution = apollo.executeHTTPGraphQLRequest({
+        const execution = apollo().executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method, headers, search, body },
           context: async () => {
             const context = await options.context(req, requestId, deadline.signal);
