@@ -32,7 +32,7 @@ const LAYERS = {
   schemaCheck: ['cache', 'cost', 'persisted', 'supergraph'],
   registry: ['auth', 'config', 'http/body.ts', 'persisted', 'schemaCheck'],
 };
-const SHARED = ['context.ts', 'requestState.ts', 'errors.ts', 'observability'];
+const SHARED = ['context.ts', 'requestState.ts', 'respond.ts', 'errors.ts', 'observability'];
 
 /** One `import-x/no-restricted-paths` zone per entry of {@link LAYERS}. */
 const layerZones = Object.entries(LAYERS).map(([part, allowed]) => ({

@@ -84,8 +84,6 @@ const request = (caller: Principal | null): AdmissionRequest => ({
   documentHash: 'h',
   errors: [],
   cost: undefined,
-  extensions: {},
-  headers: new Map(),
 });
 const rules = new AccessRules(schema, prepared.index.access);
 const filteredPartial = filterOperation(

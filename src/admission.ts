@@ -30,10 +30,6 @@ export interface AdmissionRequest {
   /** Errors added to the response (e.g. one per removed field). */
   readonly errors: GraphQLError[];
   cost: CostInfo | undefined;
-  /** Merged into the response's `extensions`. */
-  readonly extensions: Record<string, unknown>;
-  /** Set on the HTTP response, also when the request is refused. */
-  readonly headers: Map<string, string>;
 }
 
 export interface ExecutionOutcome {
@@ -103,18 +99,10 @@ export function createAdmission(
             documentHash: requestContext.queryHash,
             errors: [],
             cost: undefined,
-            extensions: {},
-            headers: new Map(),
           };
           const state: AdmissionState = { request, admitted: [] };
           requestContext.contextValue.state.admission = state;
           for (const step of steps) state.admitted.push(await step.admit?.(request));
-        },
-        willSendResponse({ contextValue, response }) {
-          const request = contextValue.state.admission?.request;
-          if (request)
-            for (const [name, value] of request.headers) response.http.headers.set(name, value);
-          return Promise.resolve();
         },
       });
     },
@@ -129,8 +117,6 @@ export function createAdmission(
       for (const [index, step] of steps.entries())
         await step.complete?.(request, result, admitted[index]);
       if (request.errors.length) result.errors = [...request.errors, ...(result.errors ?? [])];
-      if (Object.keys(request.extensions).length)
-        result.extensions = { ...result.extensions, ...request.extensions };
     },
   };
 }

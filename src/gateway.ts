@@ -10,13 +10,13 @@ import { explorerDevHeaders } from './auth/explorerToken.js';
 import { createRequestContext } from './auth/requestContext.js';
 import { createCache } from './cache/cache.js';
 import { ADDED_ALIAS_PREFIX } from './cache/mutationEntities.js';
-import { costResponsePlugin } from './cost/costResponsePlugin.js';
+import { costResponsePart } from './cost/costResponse.js';
 import { costStep } from './cost/costStep.js';
 import { createFetchLedger } from './cost/fetchLedger.js';
 import { ARGUMENT_ALIAS_PREFIX } from './execution/reservedAlias.js';
 import { forbiddenHeaders } from './headers/forbidden.js';
 import { fileHeaderRules, noHeaderRules } from './headers/source.js';
-import { headerRulesVaryPlugin } from './headers/varyPlugin.js';
+import { headerRulesVaryPart } from './headers/varyPart.js';
 import { createApolloServer } from './http/apolloServer.js';
 import { clientAddress } from './http/clientAddress.js';
 import { createCompressor } from './http/compression.js';
@@ -46,10 +46,12 @@ import { fileManifestSource } from './persisted/manifestSource.js';
 import { createPlanWarmer } from './persisted/warm.js';
 import { createRateLimit } from './rateLimit/rateLimit.js';
 import { createRedis } from './redis/connection.js';
-import { degradedSubgraphsPlugin } from './subgraphClient/degraded.js';
+import { respondPlugin } from './respond.js';
+import { degradedSubgraphsPart } from './subgraphClient/degraded.js';
 import { createSubgraphPool } from './subgraphClient/pool.js';
 import { createFederation, type Federation } from './supergraph/federation.js';
 import type { PreparedSupergraph } from './supergraph/prepare.js';
+import { queryPlanPart } from './supergraph/queryPlanPart.js';
 import { requiresAliasStep } from './supergraph/requiresAliasStep.js';
 import { fileSupergraphSource, type SupergraphSource } from './supergraph/source.js';
 import { registerSupergraphInfo, supergraphId } from './supergraph/supergraphInfo.js';
@@ -224,12 +226,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         maxTokens: config.limits.maxTokens,
         maxSourceLength: config.limits.maxQueryChars,
       }), // 3. limits/: MAX_TOKENS_LIMIT.
-      costResponsePlugin(admission), // 8. cost/: `extensions.cost`, also on refused requests.
-      rateLimit.headersPlugin(admission), // 8. rateLimit/: RateLimit-* headers.
-      cache.plugin, // 8. cache/: `Cache-Control`, the lowest TTL served, private if any part was.
-      headerRulesVaryPlugin(headerRules), // 8. headers/: `Vary` names the headers the rules read.
+      // 8. Respond (respond.ts): each feature's own part, merged and written once, in this order.
+      respondPlugin([
+        costResponsePart, // cost/: `extensions.cost` = { estimated, actual, limit }, also on refusals.
+        rateLimit.part, // rateLimit/: RateLimit-* headers, `budgetRemaining` in `extensions.cost`.
+        queryPlanPart, // supergraph/: `extensions.queryPlan` when asked for.
+        cache.part, // cache/: `Cache-Control`, the lowest TTL served, private if any part was.
+        headerRulesVaryPart(headerRules), // headers/: `Vary` names the headers the rules read.
+        degradedSubgraphsPart, // subgraphClient/: `extensions.degradedSubgraphs`.
+      ]),
       requestLogPlugin(metrics, (name) => inManifest(manifest.current(), name)), // 8. observability/: log line, metrics.
-      degradedSubgraphsPlugin, // 8. subgraphClient/: `extensions.degradedSubgraphs`.
       ApolloServerPluginLandingPageDisabled(), // why: Apollo's loads from a CDN; http/explorer.ts is offline.
     ],
     log,

@@ -1,6 +1,7 @@
 import type { AdmissionState } from './admission.js';
 import type { ResponseCachePolicy } from './cache/responsePolicy.js';
 import type { FetchTally } from './cost/fetchLedger.js';
+import type { BucketResult } from './rateLimit/bucket.js';
 
 /**
  * Everything the gateway records about one request while serving it: one object per HTTP request,
@@ -24,6 +25,13 @@ export interface RequestState {
   readonly degradedSubgraphs: Set<string>;
   /** Cache: the response's `Cache-Control` so far (lowest TTL served, any part private). */
   readonly cachePolicy: ResponseCachePolicy;
+  /**
+   * Rate limit: the caller's bucket as last reported (taken, or refunded after execution), and
+   * the `Retry-After` of a refusal; the response's RateLimit headers and `budgetRemaining`.
+   */
+  rateLimit: { readonly bucket: BucketResult; readonly retryAfter?: string } | undefined;
+  /** Plan and execute: the query plan, when the client asked to see it (`exposeQueryPlan`). */
+  queryPlan: { readonly text: string; readonly object: unknown } | undefined;
   /** Request log: whether the request log plugin logged and counted the request. */
   logged: boolean;
 }
@@ -36,6 +44,8 @@ export function createRequestState(deadline?: AbortSignal): RequestState {
     fetchCost: undefined,
     degradedSubgraphs: new Set(),
     cachePolicy: { maxAge: Infinity, private: false },
+    rateLimit: undefined,
+    queryPlan: undefined,
     logged: false,
   };
 }

@@ -1,11 +1,11 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { AdmissionStep } from '../admission.js';
 import type { CacheConfig } from '../config/config.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RedisClient } from '../redis/connection.js';
+import type { ResponsePart } from '../respond.js';
 import type { PreparedSupergraph } from '../supergraph/prepare.js';
 import { createCacheStep } from './cacheStep.js';
 import { CachingDataSource, type SubgraphSender } from './cachingDataSource.js';
@@ -39,7 +39,7 @@ export interface Cache {
   /** Admission, last: selects entity keys in mutations so their versions can be bumped. */
   readonly step: AdmissionStep;
   /** Phase 8: the response's `Cache-Control`. */
-  readonly plugin: ApolloServerPlugin<GatewayContext>;
+  readonly part: ResponsePart;
   /**
    * Makes what the body names stale (`{type, id}`, `{type}` or `{subgraph}`); `POST
    * /cache/invalidate` (`src/http/invalidateRoute.ts`) calls it for an admin.
@@ -86,7 +86,7 @@ export function createCache(options: CacheOptions): Cache {
       return wrapper;
     },
     step: createCacheStep(() => (options.config.enabled ? model() : undefined)),
-    plugin: policy.plugin,
+    part: policy.part,
     invalidate: createInvalidator({ store, model, log: options.log }),
     store,
   };

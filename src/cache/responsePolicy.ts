@@ -1,6 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import type { ResponsePart } from '../respond.js';
 import type { CacheScope } from './policy.js';
 
 /**
@@ -15,7 +15,8 @@ export interface ResponsePolicy {
   served(context: GatewayContext, maxAge: number, scope: CacheScope): void;
   /** The response must not be stored (a mutation, a fetch the cache could not analyse). */
   uncacheable(context: GatewayContext): void;
-  readonly plugin: ApolloServerPlugin<GatewayContext>;
+  /** Its part of every response: the `Cache-Control` header. */
+  readonly part: ResponsePart;
 }
 
 /** A request's `Cache-Control` so far; nothing served yet = `maxAge` Infinity (not cacheable). */
@@ -34,29 +35,25 @@ export function createResponsePolicy(): ResponsePolicy {
     uncacheable(context) {
       context.state.cachePolicy.maxAge = 0;
     },
-    plugin: {
-      requestDidStart: () =>
-        Promise.resolve({
-          willSendResponse({ contextValue, response, operation }) {
-            const state = contextValue.state.cachePolicy;
-            const errors =
-              response.body.kind === 'single' && !!response.body.singleResult.errors?.length;
-            const cacheable =
-              Number.isFinite(state.maxAge) &&
-              state.maxAge > 0 &&
-              operation?.operation === OperationTypeNode.QUERY &&
-              !errors;
-            // why: a shared HTTP cache may serve a response to an `Authorization` request to others
-            // only when it says `public`; an authenticated caller's response never does
-            // (docs/security.md case 87), whatever its fields' scopes.
-            const scope = state.private || contextValue.principal ? 'private' : 'public';
-            response.http.headers.set(
-              'cache-control',
-              cacheable ? `max-age=${state.maxAge}, ${scope}` : 'no-store',
-            );
-            return Promise.resolve();
+    part: {
+      name: 'cache',
+      contribute(context, { operation, hasErrors }) {
+        const state = context.state.cachePolicy;
+        const cacheable =
+          Number.isFinite(state.maxAge) &&
+          state.maxAge > 0 &&
+          operation?.operation === OperationTypeNode.QUERY &&
+          !hasErrors;
+        // why: a shared HTTP cache may serve a response to an `Authorization` request to others
+        // only when it says `public`; an authenticated caller's response never does
+        // (docs/security.md case 87), whatever its fields' scopes.
+        const scope = state.private || context.principal ? 'private' : 'public';
+        return {
+          headers: {
+            'cache-control': cacheable ? `max-age=${state.maxAge}, ${scope}` : 'no-store',
           },
-        }),
+        };
+      },
     },
   };
 }

@@ -81,7 +81,7 @@ export class SharedReads {
       uncacheable: () => {
         uncacheable = true;
       },
-      plugin: this.policy.plugin,
+      part: this.policy.part,
     };
     const response = await read(recorder);
     return { response, served, uncacheable };

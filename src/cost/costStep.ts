@@ -3,7 +3,6 @@ import type { AdmissionStep } from '../admission.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createCostEstimator } from './cachedEstimator.js';
-import { costExtensionOf, type CostExtension } from './extension.js';
 import type { FetchLedger } from './fetchLedger.js';
 
 export interface CostStepOptions {
@@ -68,13 +67,6 @@ export function costStep(options: CostStepOptions): AdmissionStep<Admitted | und
       }
       const limit = options.maxCost;
       request.cost = { estimated: result.cost, actual: undefined, limit };
-      const extension: CostExtension = {
-        estimated: result.cost,
-        actual: null,
-        limit,
-        budgetRemaining: null,
-      };
-      request.extensions.cost = extension;
       options.metrics.operationCost.observe({ kind: 'estimated' }, result.cost);
       if (result.cost > limit) {
         throw new GatewayError(
@@ -96,8 +88,6 @@ export function costStep(options: CostStepOptions): AdmissionStep<Admitted | und
       const introspection = admitted?.introspection ?? 0;
       const actual = Math.min(fetched + introspection, Number.MAX_SAFE_INTEGER);
       request.cost.actual = actual;
-      const extension = costExtensionOf(request);
-      if (extension) extension.actual = actual;
       options.metrics.operationCost.observe({ kind: 'actual' }, actual);
     },
   };

@@ -1,12 +1,11 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { Admission, AdmissionRequest, AdmissionStep } from '../admission.js';
+import type { AdmissionRequest, AdmissionStep } from '../admission.js';
 import type { RateLimitConfig } from '../config/config.js';
 import type { GatewayContext } from '../context.js';
-import { costExtensionOf } from '../cost/extension.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RedisClient } from '../redis/connection.js';
+import type { ResponsePart } from '../respond.js';
 import type { BucketPolicy, BucketResult, RateLimiter } from './bucket.js';
 import { callerKey } from './caller.js';
 import { memoryBucket } from './memoryBucket.js';
@@ -33,8 +32,11 @@ export interface RateLimitOptions {
 export interface RateLimit {
   /** Admission step 6: takes the estimated cost from the caller's budget; refunds after execution. */
   readonly step: AdmissionStep;
-  /** Puts the RateLimit headers on responses that never reached step 6 (refused earlier). */
-  headersPlugin(admission: Admission): ApolloServerPlugin<GatewayContext>;
+  /**
+   * Its part of every response: the RateLimit headers (also on responses that never reached
+   * step 6, refused earlier) and `budgetRemaining` in `extensions.cost`.
+   */
+  readonly part: ResponsePart;
 }
 
 /** What the rate limit step took from whose budget, kept for the refund after execution. */
@@ -78,10 +80,10 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     return { key: callerKey(context), limiter };
   };
 
-  const report = (request: AdmissionRequest, result: BucketResult) => {
-    setHeaders(request.headers, result);
-    const extension = costExtensionOf(request);
-    if (extension) extension.budgetRemaining = Math.floor(result.remaining);
+  const report = (request: AdmissionRequest, result: BucketResult, retryAfter?: string) => {
+    request.context.state.rateLimit = retryAfter
+      ? { bucket: result, retryAfter }
+      : { bucket: result };
   };
 
   const step: AdmissionStep<Taken> = {
@@ -99,17 +101,17 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
         );
       }
       const result = await limiter.take(key, cost);
-      report(request, result);
       if (!result.allowed) {
         metrics.rateLimited.inc();
         const retryAfter = String(result.retryAfterSeconds);
-        request.headers.set('retry-after', retryAfter);
+        report(request, result, retryAfter);
         throw new GatewayError(
           ErrorCode.REQUEST_RATE_LIMITED,
           `The operation costs ${cost}; the caller's budget holds ${Math.floor(result.remaining)}. Retry after ${retryAfter} s.`,
           { status: 429, headers: { 'retry-after': retryAfter } },
         );
       }
+      report(request, result);
       return { key, limiter, cost };
     },
     async complete(request, _result, spent) {
@@ -120,27 +122,34 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     },
   };
 
-  const headersPlugin = (admission: Admission): ApolloServerPlugin<GatewayContext> => ({
-    requestDidStart() {
-      return Promise.resolve({
-        async willSendResponse({ contextValue, response }) {
-          if (contextValue.warmup) return;
-          if (admission.get(contextValue)?.headers.has('ratelimit-limit')) return;
-          const { key, limiter } = select(contextValue);
-          const headers = new Map<string, string>();
-          setHeaders(headers, await limiter.take(key, 0));
-          for (const [name, value] of headers) response.http.headers.set(name, value);
-        },
-      });
+  const part: ResponsePart = {
+    name: 'rateLimit',
+    async contribute(context) {
+      const reported = context.state.rateLimit;
+      // `budgetRemaining` belongs beside the cost it was charged: only where cost estimated one.
+      const extensions = context.state.admission?.request.cost
+        ? { cost: { budgetRemaining: reported ? Math.floor(reported.bucket.remaining) : null } }
+        : undefined;
+      let headers: Record<string, string> | undefined;
+      if (reported) headers = headersOf(reported.bucket, reported.retryAfter);
+      else if (!context.warmup) {
+        // Refused before step 6: the caller still learns where its budget stands.
+        const { key, limiter } = select(context);
+        headers = headersOf(await limiter.take(key, 0));
+      }
+      return { ...(extensions ? { extensions } : {}), ...(headers ? { headers } : {}) };
     },
-  });
+  };
 
-  return { step, headersPlugin };
+  return { step, part };
 }
 
 /** IETF draft RateLimit headers (draft-ietf-httpapi-ratelimit-headers): points, points, seconds. */
-function setHeaders(headers: Map<string, string>, result: BucketResult): void {
-  headers.set('ratelimit-limit', String(result.limit));
-  headers.set('ratelimit-remaining', String(Math.floor(result.remaining)));
-  headers.set('ratelimit-reset', String(result.resetSeconds));
+function headersOf(result: BucketResult, retryAfter?: string): Record<string, string> {
+  return {
+    'ratelimit-limit': String(result.limit),
+    'ratelimit-remaining': String(Math.floor(result.remaining)),
+    'ratelimit-reset': String(result.resetSeconds),
+    ...(retryAfter ? { 'retry-after': retryAfter } : {}),
+  };
 }

@@ -1,5 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
+import type { ResponsePart } from '../respond.js';
 
 /**
  * Which subgraphs failed while serving a request (unreachable, timed out, refused by an open
@@ -18,17 +18,11 @@ export function degradedSubgraphsOf(context: GatewayContext): readonly string[] 
   return [...context.state.degradedSubgraphs].sort();
 }
 
-/** Adds `extensions.degradedSubgraphs` to responses with at least one failed subgraph. */
-export const degradedSubgraphsPlugin: ApolloServerPlugin<GatewayContext> = {
-  requestDidStart: () =>
-    Promise.resolve({
-      willSendResponse({ contextValue, response }) {
-        const names = degradedSubgraphsOf(contextValue);
-        if (names.length > 0 && response.body.kind === 'single') {
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, degradedSubgraphs: names };
-        }
-        return Promise.resolve();
-      },
-    }),
+/** Its part of responses with at least one failed subgraph: `extensions.degradedSubgraphs`. */
+export const degradedSubgraphsPart: ResponsePart = {
+  name: 'degradedSubgraphs',
+  contribute(context) {
+    const names = degradedSubgraphsOf(context);
+    return names.length > 0 ? { extensions: { degradedSubgraphs: names } } : undefined;
+  },
 };

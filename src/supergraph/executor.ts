@@ -144,12 +144,8 @@ export function createExecutor(options: ExecutorOptions): GatewayExecutor {
       const aliased = document !== requestContext.document;
       const result = await run(loaded, plan, requestContext, operationContext, aliased);
       await options.admission?.complete(context, result as ExecutionOutcome);
-      if (context.exposeQueryPlan) {
-        result.extensions = {
-          ...result.extensions,
-          queryPlan: { text: prettyFormatQueryPlan(plan), object: plan.node ?? null },
-        };
-      }
+      if (context.exposeQueryPlan)
+        context.state.queryPlan = { text: prettyFormatQueryPlan(plan), object: plan.node ?? null };
       return result;
     });
 }

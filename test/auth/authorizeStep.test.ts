@@ -31,8 +31,6 @@ function request(principal: Principal | null): AdmissionRequest {
     documentHash: 'client-hash',
     errors: [],
     cost: undefined,
-    extensions: {},
-    headers: new Map(),
   };
 }
 const user = (sub: string, scopes: string[]): Principal => ({

@@ -15,7 +15,7 @@ function recordingPolicy() {
   const policy: ResponsePolicy = {
     served: (context, maxAge: number, scope: CacheScope) => add(context, `${maxAge} ${scope}`),
     uncacheable: (context) => add(context, 'uncacheable'),
-    plugin: {},
+    part: { name: 'cache', contribute: () => undefined },
   };
   return { policy, log };
 }
