@@ -13,6 +13,7 @@ export const PROCESS_TESTS: readonly string[] = [
   'test/cache/store.test.ts',
   'test/e2e/build.test.ts',
   'test/e2e/start.test.ts',
+  'test/operations/frozenExports.test.ts',
   'test/operations/lifecycle.test.ts',
   'test/operations/redisFaults.test.ts',
   'test/operations/subgraphFaults.test.ts',

@@ -163,8 +163,12 @@ export interface GatewayProcess {
 }
 
 /** Spawns `node --import tsx src/main.ts` and waits for its "gateway ready" line. */
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function spawnGateway(
+  env: Record<string, string>,
+  /** Extra Node options before the entry point (e.g. another `--import` preload). */
+  nodeOptions: readonly string[] = [],
+): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeOptions, 'src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
