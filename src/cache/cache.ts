@@ -59,7 +59,6 @@ export function createCache(options: CacheOptions): Cache {
           prefix: options.config.keyPrefix,
           metrics: options.metrics,
           log: options.log,
-          now,
         })
       : createMemoryCacheStore({ maxBytes: options.config.maxMemoryMb * 1024 * 1024, now }));
   const model = () => {

@@ -105,7 +105,7 @@ export async function fetchEntities(
   for (const target of targets) {
     for (const [unitIndex, entry] of target.lookups) {
       const unit = plan.units[unitIndex]!;
-      const found = decodeEntry(batch.raw(entry), batch.tag(entry));
+      const found = decodeEntry(batch.raw(entry), batch.tag(entry), runtime.parsed);
       const remaining = found ? unit.policy.maxAge - (now - found.writtenAt) / 1000 : 0;
       if (!found || remaining <= 0) continue;
       target.hits.set(unitIndex, fromStored(found.value, unit.shape));

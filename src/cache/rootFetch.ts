@@ -80,7 +80,7 @@ export async function fetchRoot(
     const unit = plan.units[index]!;
     const split = splits.get(index);
     const policy = split?.split.refs.policy ?? unit.policy;
-    const found = decodeEntry(batch.raw(entry), batch.tag(entry));
+    const found = decodeEntry(batch.raw(entry), batch.tag(entry), runtime.parsed);
     const remaining = found ? policy.maxAge - (now - found.writtenAt) / 1000 : 0;
     const flat = found && split && flattenRefs(found.value, split.split.entityType);
     if (!found || remaining <= 0 || (split && !flat)) continue;

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Principal } from '../context.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { privateScope } from './keys.js';
+import { ParsedEntries } from './parsedEntries.js';
 import type { CacheModel } from './model.js';
 import { compileFetch, type FetchPlan } from './plan.js';
 import type { ResponsePolicy } from './responsePolicy.js';
@@ -18,6 +19,8 @@ export interface CacheRuntime {
   readonly now: () => number;
   /** Identical cache reads in flight at once share one lookup. */
   readonly reads: SharedReads;
+  /** Entries already parsed, by their stored text. */
+  readonly parsed: ParsedEntries;
   /** The model of the supergraph now serving; undefined before the first load. */
   model(): CacheModel | undefined;
   /** The compiled plan of a fetch to `subgraph` (memoized per supergraph: no per-request parse). */
@@ -35,6 +38,8 @@ export interface CacheRuntimeOptions {
   readonly now?: () => number;
   /** Compiled plans kept per supergraph. @default 2000 */
   readonly maxPlans?: number;
+  /** Memory bound of the parsed entries, in bytes. @default 16 MiB */
+  readonly maxParsedBytes?: number;
 }
 
 export function createCacheRuntime(options: CacheRuntimeOptions): CacheRuntime {
@@ -47,6 +52,7 @@ export function createCacheRuntime(options: CacheRuntimeOptions): CacheRuntime {
     policy: options.policy,
     now: options.now ?? Date.now,
     reads: new SharedReads(options.policy),
+    parsed: new ParsedEntries(options.maxParsedBytes ?? 16 * 1024 * 1024),
     model: options.model,
     plan(model, subgraph, query) {
       let cache = plans.get(model);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { RedisClient } from '../redis/connection.js';
 import { groupBySlot } from '../redis/slots.js';
 import type { Logger } from '../observability/logger.js';
@@ -59,9 +60,8 @@ export interface RedisStoreOptions {
   readonly log: Logger;
   /** Consecutive failures that open the breaker. @default 3 */
   readonly breakerThreshold?: number;
-  /** How long an open breaker skips Redis, in milliseconds. @default 1000 */
+  /** How long an open breaker skips Redis before a probe may close it, in milliseconds. @default 1000 */
   readonly breakerCooldownMs?: number;
-  readonly now?: () => number;
 }
 
 /**
@@ -70,56 +70,57 @@ export interface RedisStoreOptions {
  * at most `MAX_ENTRY_TTL_SECONDS` and versions `VERSION_TTL_SECONDS`, renewed by every bump; under
  * memory pressure Redis should evict the shortest-lived keys first (`maxmemory-policy volatile-ttl`).
  * why: the connection (src/redis/connection.ts) already fails fast while Redis is down; the breaker
- * adds the slow or blackholed case, where each command would otherwise wait its full timeout.
+ * (a cockatiel circuit breaker) adds the slow or blackholed case, where each command would
+ * otherwise wait its full timeout.
  */
 export function createRedisCacheStore(options: RedisStoreOptions): CacheStore {
   const { redis, metrics, log } = options;
   const prefix = options.prefix ?? 'gw:v1:cache:';
-  const threshold = options.breakerThreshold ?? 3;
-  const cooldownMs = options.breakerCooldownMs ?? 1_000;
-  const now = options.now ?? Date.now;
-  let failures = 0;
-  let openUntil = 0;
-  let probing = false;
-  let down = false;
-
-  // why: while open, a skipped call starts one background PING (never more than one in flight);
-  // its success closes the breaker, so the cache is back as soon as Redis answers, and no
-  // request ever waits on a probe.
-  const available = () => {
-    if (now() >= openUntil) return true;
-    if (!probing) {
-      probing = true;
-      redis.ping().then(
-        () => {
-          probing = false;
-          succeeded();
-        },
-        () => {
-          probing = false;
-        },
-      );
-    }
-    metrics.redisFallbacks.inc({ feature: 'cache' });
-    return false;
-  };
-  const failed = (error: unknown) => {
-    metrics.redisFallbacks.inc({ feature: 'cache' });
-    failures += 1;
-    if (failures >= threshold) openUntil = now() + cooldownMs;
-    if (!down) {
-      down = true; // log once per outage
-      log.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'cache: redis failed; serving uncached until it is back',
-      );
-    }
-  };
-  const succeeded = () => {
-    failures = 0;
-    openUntil = 0;
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: options.breakerCooldownMs ?? 1_000,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 3),
+  });
+  let down = false; // log once per outage
+  breaker.onFailure(({ reason }) => {
+    if (down) return;
+    down = true;
+    const error = 'error' in reason ? reason.error : undefined;
+    log.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'cache: redis failed; serving uncached until it is back',
+    );
+  });
+  breaker.onSuccess(() => {
     if (down) log.info('cache: redis is back');
     down = false;
+  });
+
+  // why a background probe: cockatiel's half-open state lets the next call through as the probe;
+  // here no request is ever that call. While the breaker is not closed, a skipped call starts one
+  // PING through the breaker (never more than one in flight): before the cool-off it is refused
+  // at once, after it the PING is the half-open probe, and its success closes the breaker.
+  let probing = false;
+  const probe = () => {
+    if (probing) return;
+    probing = true;
+    breaker
+      .execute(() => redis.ping())
+      .catch(() => undefined)
+      .finally(() => (probing = false));
+  };
+  /** Runs `call` through the breaker; undefined when skipped or failed (a fallback is counted). */
+  const guarded = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+    if (breaker.state === CircuitState.Closed) {
+      try {
+        return await breaker.execute(call);
+      } catch {
+        // failed (logged by onFailure): a fallback
+      }
+    } else {
+      probe();
+    }
+    metrics.redisFallbacks.inc({ feature: 'cache' });
+    return undefined;
   };
   const pipelineFailed = (results: [Error | null, unknown][] | null) =>
     !results ? new Error('pipeline aborted') : results.find(([error]) => error)?.[0];
@@ -160,57 +161,47 @@ export function createRedisCacheStore(options: RedisStoreOptions): CacheStore {
     return errors.find((e) => e) ?? undefined;
   };
 
+  /** Sets each `[key, value, ttlMs]`; rejects with the first error, if any. */
+  const setAll = async (writes: readonly (readonly [string, string, number])[]) => {
+    const error = await writeAll(writes);
+    if (error) throw error;
+    return true;
+  };
+
   return {
     async mget(entryKeys, versionKeys) {
       const keys = [...versionKeys, ...entryKeys];
-      const miss: Lookup = {
-        ok: false,
-        entries: entryKeys.map(() => undefined),
-        versions: versionKeys.map(() => ''),
-      };
-      if (!keys.length) return { ...miss, ok: true };
-      if (!available()) return miss;
-      try {
-        const values = await readAll(keys.map((k) => prefix + k));
-        succeeded();
+      if (!keys.length) return { ok: true, entries: [], versions: [] };
+      const values = await guarded(() => readAll(keys.map((k) => prefix + k)));
+      if (!values) {
         return {
-          ok: true,
-          versions: values.slice(0, versionKeys.length).map((v) => v ?? ''),
-          entries: values.slice(versionKeys.length).map((v) => v ?? undefined),
+          ok: false,
+          entries: entryKeys.map(() => undefined),
+          versions: versionKeys.map(() => ''),
         };
-      } catch (error) {
-        failed(error);
-        return miss;
       }
+      return {
+        ok: true,
+        versions: values.slice(0, versionKeys.length).map((v) => v ?? ''),
+        entries: values.slice(versionKeys.length).map((v) => v ?? undefined),
+      };
     },
     async mset(entries) {
-      if (!entries.length || !available()) return;
-      try {
-        const error = await writeAll(
-          entries.map((e) => [prefix + e.key, e.value, entryTtlMs(e.ttlSeconds)] as const),
-        );
-        if (error) failed(error);
-        else succeeded();
-      } catch (error) {
-        failed(error);
-      }
+      if (!entries.length) return;
+      await guarded(() =>
+        setAll(entries.map((e) => [prefix + e.key, e.value, entryTtlMs(e.ttlSeconds)] as const)),
+      );
     },
     async bumpVersions(versionKeys) {
       if (!versionKeys.length) return true;
-      if (!available()) return false;
-      try {
-        const error = await writeAll(
+      const done = await guarded(() =>
+        setAll(
           versionKeys.map(
             (key) => [prefix + key, newVersion(), VERSION_TTL_SECONDS * 1000] as const,
           ),
-        );
-        if (error) failed(error);
-        else succeeded();
-        return !error;
-      } catch (error) {
-        failed(error);
-        return false;
-      }
+        ),
+      );
+      return done === true;
     },
   };
 }

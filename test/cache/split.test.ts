@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { copyJson, ParsedEntries } from '../../src/cache/parsedEntries.js';
 import { compileFetch } from '../../src/cache/plan.js';
 import {
   assemble,
@@ -42,6 +43,34 @@ describe('stored entries', () => {
       expect(decodeEntry(raw, 'tag')).toBeUndefined();
     },
   );
+});
+
+describe('stored entries, parsed once', () => {
+  it('reads a text again as an equal value of its own, so a merge into one never shows in another', () => {
+    const parsed = new ParsedEntries(1024 * 1024);
+    const raw = encodeEntry('tag', 1000, { a: [{ b: 1 }], s: 'x' });
+    const first = decodeEntry(raw, 'tag', parsed);
+    const second = decodeEntry(raw, 'tag', parsed);
+    expect(second).toEqual({ writtenAt: 1000, value: { a: [{ b: 1 }], s: 'x' } });
+    expect(second?.value).not.toBe(first?.value);
+    (first?.value as { a: { b: number }[] }).a[0]!.b = 2;
+    expect(decodeEntry(raw, 'tag', parsed)?.value).toEqual({ a: [{ b: 1 }], s: 'x' });
+  });
+
+  it('still checks the tag, and reads garbage as a miss', () => {
+    const parsed = new ParsedEntries(1024 * 1024);
+    const raw = encodeEntry('tag', 1000, 'v');
+    expect(decodeEntry(raw, 'tag', parsed)?.value).toBe('v');
+    expect(decodeEntry(raw, 'other', parsed)).toBeUndefined();
+    expect(decodeEntry('tag\n1\n{not json', 'tag', parsed)).toBeUndefined();
+  });
+
+  it('copies a `__proto__` key as an own property', () => {
+    const copy = copyJson(JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+  });
 });
 
 describe('merging', () => {
