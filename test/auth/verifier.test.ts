@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CompactSign, SignJWT, generateKeyPair, exportJWK } from 'jose';
+import { CompactSign, SignJWT, decodeJwt, generateKeyPair, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { loadDevKeys } from '../../src/auth/keys.js';
 import { createTokenVerifier, type TokenVerifier } from '../../src/auth/verifier.js';
 import { createTestIssuer, forgedToken, type TestIssuer } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { startKeyServer, type KeyServer } from './keyServer.js';
 
 /** Group J of docs/security.md: every bad token kind, against the real verifier and real keys. */
@@ -184,8 +185,12 @@ describe('verified-token cache', () => {
     const token = bearer(await idp.mint({}, { ttlSec: 2 }));
     expect(await verdict(strict, token)).toBe('ok');
     expect(await verdict(strict, token)).toBe('ok');
-    await new Promise((resolve) => setTimeout(resolve, 3100));
-    expect(await verdict(strict, token)).toBe('invalid');
+    const { exp } = decodeJwt(token.replace(/^Bearer /, ''));
+    await waitFor('the expired token refused', async () =>
+      (await verdict(strict, token)) === 'invalid' ? true : undefined,
+    );
+    // Refused because it expired, not earlier: with no clock tolerance, at exp at the soonest.
+    expect(Date.now() / 1000).toBeGreaterThanOrEqual(exp!);
   });
 });
 

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysMatching, redisAvailable, testRedisClient } from '../helpers/redis.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { dropKeys, received, startCacheStack, type CacheStack } from './harness.js';
 
 describe.skipIf(!(await redisAvailable()))('real expiry in Redis, end to end', () => {
@@ -33,9 +33,16 @@ describe.skipIf(!(await redisAvailable()))('real expiry in Redis, end to end', (
     expect(fields.filter((ms) => ms > 250_000 && ms <= 300_000)).toHaveLength(3);
     expect((await pttls('f:product:Query:*')).every((ms) => ms > 250_000)).toBe(true);
 
-    // why: the one real wait of the suite (the brief's "show a real expiry once"); everything else
-    // about TTLs runs on an injected clock (direct.test.ts).
-    await sleep(10_500);
+    // The one real expiry of the suite; everything else about TTLs runs on an injected clock
+    // (direct.test.ts). Waited for as Redis shows it: no price key left with a live TTL.
+    await waitFor(
+      'the price keys expired',
+      async () => {
+        const left = await pttls('f:product:Product:*');
+        return left.some((ms) => ms > 0 && ms <= 10_000) ? undefined : true;
+      },
+      { intervalMs: 250 },
+    );
     stack.resetStats();
     const later = await stack.query(query);
     expect(later.body.data).toEqual(first.body.data);

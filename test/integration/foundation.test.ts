@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_LABEL_MIN_COUNT } from '../../src/observability/operationLabels.js';
+import { recordLog } from '../helpers/logs.js';
 import { scrapeMetrics, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
+const recorded = recordLog();
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ log: recorded.log });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -176,8 +178,9 @@ describe('supergraph hot reload', () => {
         (await stack.query('{ product(id: "p2") { name } }')).body.data.product.name,
       ).toBeTruthy();
 
+      const from = recorded.messages.length;
       fs.writeFileSync(stack.supergraphPath, 'this is not a supergraph {');
-      await new Promise((r) => setTimeout(r, 500));
+      await recorded.waitForMessage('the last good supergraph keeps serving', from);
       const { status, body } = await stack.query('{ product(id: "p2") { name } }');
       expect(status).toBe(200);
       expect(body.data.product.name).toBeTruthy();

@@ -19,10 +19,23 @@ import {
   type SubgraphProcess,
 } from './helpers/processes.js';
 import { postGraphQL } from '../helpers/stack.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const DEV_KEYS = path.join(root, '.dev-keys');
 
 const SPLIT = '{ product(id: "p1") { name } user(id: "u1") { name } }';
+
+/**
+ * Waits until SPLIT's product fetch has been answered: the plan fetches product and user in
+ * parallel, so the user fetch (to the frozen process) has started and the request is in flight.
+ */
+function productFetched(
+  metric: (labels: Record<string, string>) => Promise<number>,
+): Promise<true> {
+  return waitFor('the product fetch answered', async () =>
+    (await metric({ subgraph: 'product' })) > 0 ? true : undefined,
+  );
+}
 
 let product: SubgraphProcess;
 let user: SubgraphProcess;
@@ -88,10 +101,15 @@ describe('SIGTERM', { timeout: 90_000 }, () => {
     user.freeze();
     try {
       const inFlight = postGraphQL(gateway.url, { query: SPLIT });
-      await new Promise((r) => setTimeout(r, 300));
+      await productFetched((labels) => gateway.metric('gateway_subgraph_requests_total', labels));
       gateway.child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
-      await expect(fetch(`${gateway.base}/health`)).rejects.toThrow();
+      // New connections are refused while the request is still held by the frozen subgraph.
+      await waitFor('new connections refused', () =>
+        fetch(`${gateway.base}/health`).then(
+          () => undefined,
+          () => true,
+        ),
+      );
       user.thaw();
       const { status, body } = await inFlight;
       expect(status).toBe(200);
@@ -111,7 +129,7 @@ describe('SIGTERM', { timeout: 90_000 }, () => {
     user.freeze();
     try {
       const inFlight = postGraphQL(gateway.url, { query: SPLIT }).catch((error: Error) => error);
-      await new Promise((r) => setTimeout(r, 300));
+      await productFetched((labels) => gateway.metric('gateway_subgraph_requests_total', labels));
       const started = Date.now();
       gateway.child.kill('SIGTERM');
       expect(await gateway.exited).toEqual({ code: 0, signal: null });
@@ -215,10 +233,15 @@ describe('/ready while draining', { timeout: 90_000 }, () => {
         `POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
           'GET /ready HTTP/1.1\r\nHost: gw\r\n\r\n',
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await productFetched((labels) => gw.metric('gateway_subgraph_requests_total', labels));
       const started = Date.now();
       const stopped = gw.stop();
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor('the drain started', () =>
+        fetch(`${gw.base}/ready`).then(
+          (r) => (r.status === 200 ? undefined : true),
+          () => true,
+        ),
+      );
       user.thaw();
       await stopped;
       // The default grace is 10 s; the drain ends with the in-flight query, not the grace.

@@ -10,6 +10,7 @@ import {
   type SubgraphProcess,
   type TestGateway,
 } from './helpers/processes.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 /** Two root fields on two subgraphs, both nullable: one failing leaves the other's data. */
 const SPLIT = '{ product(id: "p1") { name } user(id: "u1") { name } }';
@@ -206,8 +207,11 @@ describe('the circuit breaker', () => {
       } finally {
         user.thaw();
       }
-      // After the cool-off one probe is let through; it succeeds and closes the circuit.
-      await new Promise((r) => setTimeout(r, 1600));
+      // After the cool-off one probe is let through; it succeeds and closes the circuit. Until
+      // then every query fails fast, so polling adds nothing the breaker counts.
+      await waitFor('the circuit closed by a probe', async () =>
+        (await gw.query(SPLIT)).body.errors === undefined ? true : undefined,
+      );
       await expectHealthy(gw);
       expect(await open()).toBe(0);
       await expectHealthy(gw);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildManifest, sha256 } from '../../src/persisted/manifest.js';
+import { recordLog } from '../helpers/logs.js';
 import { postGraphQL, startStack, type Stack } from '../helpers/stack.js';
 import { devToken } from '../helpers/tokens.js';
 
@@ -24,9 +25,11 @@ const pq = (id: string) => ({ persistedQuery: { version: 1, sha256Hash: id } });
 
 describe('safelist mode', () => {
   let stack: Stack;
+  const recorded = recordLog();
   beforeAll(async () => {
     stack = await startStack({
       env: { PERSISTED_OPERATIONS: 'safelist', PERSISTED_OPERATIONS_MANIFEST: manifestPath },
+      log: recorded.log,
     });
   });
   afterAll(() => stack?.stop());
@@ -91,8 +94,9 @@ describe('safelist mode', () => {
     const next = 'query Cheap { products(first: 1) { id } }';
     writeManifest([PRODUCT, next]);
     await expect.poll(async () => (await stack.query(next)).status, { timeout: 5000 }).toBe(200);
+    const from = recorded.messages.length;
     fs.writeFileSync(manifestPath, '{ not json');
-    await new Promise((r) => setTimeout(r, 400));
+    await recorded.waitForMessage('persisted operations manifest reload failed', from);
     expect((await stack.query(next)).status).toBe(200);
   });
 });

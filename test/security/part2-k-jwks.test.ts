@@ -11,6 +11,7 @@ import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifi
 import { jwksVerifier, startKeyServer, type KeyServer } from '../auth/keyServer.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { expectRejected, subgraphRequests } from './helpers.js';
 
 const servers: KeyServer[] = [];
@@ -44,15 +45,17 @@ afterAll(async () => {
 
 describe('group K: JWKS rotation and availability', () => {
   it('case 62: a new kid is picked up with one refetch after the cooldown; a removed key is dropped within max age', async () => {
-    const { k1, k2, server, verdict } = await verifierSetup({ jwksCooldownMs: 400 });
+    const { k1, k2, server, verdict } = await verifierSetup({ jwksCooldownMs: 1000 });
     expect(await verdict(k1)).toBe('ok');
     expect(server.fetches).toBe(1);
     server.keys = [k1.publicJwk, k2.publicJwk];
     // Inside the cooldown (documented window): 401, no refetch.
     expect(await verdict(k2)).toBe('invalid');
     expect(server.fetches).toBe(1);
-    await sleep(500);
-    expect(await verdict(k2)).toBe('ok');
+    // Polled: an unknown kid inside the cooldown never refetches, so the poll adds no fetch.
+    await waitFor('the new kid accepted after the cooldown', async () =>
+      (await verdict(k2)) === 'ok' ? true : undefined,
+    );
     expect(server.fetches).toBe(2);
     expect(await verdict(k1)).toBe('ok');
     expect(server.fetches).toBe(2);
@@ -61,8 +64,9 @@ describe('group K: JWKS rotation and availability', () => {
     removal.server.keys = [removal.k1.publicJwk, removal.k2.publicJwk];
     expect(await removal.verdict(removal.k1)).toBe('ok');
     removal.server.keys = [removal.k2.publicJwk];
-    await sleep(400);
-    expect(await removal.verdict(removal.k1)).toBe('invalid');
+    await waitFor('the removed key refused after the max age', async () =>
+      (await removal.verdict(removal.k1)) === 'invalid' ? true : undefined,
+    );
     expect(await removal.verdict(removal.k2)).toBe('ok');
   });
 
@@ -101,17 +105,20 @@ describe('group K: JWKS rotation and availability', () => {
 
   it('case 64b: JWKS hangs: the fetch aborts at the timeout; cached kids do not wait', async () => {
     const { k1, k2, server, verdict } = await verifierSetup({
-      jwksTimeoutMs: 300,
+      jwksTimeoutMs: 1000,
       jwksCooldownMs: 0,
     });
     expect(await verdict(k1)).toBe('ok');
     server.mode = 'hang';
     const started = performance.now();
-    const refresh = verdict(k2); // unknown kid: needs a refetch
+    let refreshed = false;
+    const refresh = verdict(k2).finally(() => (refreshed = true)); // unknown kid: needs a refetch
+    // The cached kid is answered while the refetch still hangs: it does not wait for it.
     expect(await verdict(k1)).toBe('ok');
-    expect(performance.now() - started).toBeLessThan(250);
+    expect(refreshed).toBe(false);
     expect(await refresh).toBe('unavailable');
-    expect(performance.now() - started).toBeLessThan(2000);
+    // why 15 s: the abort at the timeout, not a hang; a tighter bound only measures the machine
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   it('case 64c: stale cache and JWKS down: fail closed (503), bounded fetch rate; through the gateway too', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOwnRedis, type OwnRedis } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
 import { createTestIssuer } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { requestsCounted } from './helpers.js';
 
 const QUERY = '{ products(first: 3) { name seller { name } } }';
@@ -84,9 +85,14 @@ describe('O. Redis faults', { timeout: 60_000 }, () => {
       }
     };
     const workers = Array.from({ length: 8 }, worker);
-    await sleep(700);
+    await waitFor('traffic before the kill', () =>
+      Promise.resolve(statuses.length >= 10 ? true : undefined),
+    );
     await redis.stop();
-    await sleep(1500);
+    const atKill = statuses.length;
+    await waitFor('traffic after the kill', () =>
+      Promise.resolve(statuses.length >= atKill + 20 ? true : undefined),
+    );
     stop = true;
     await Promise.all(workers);
     expect(statuses.length).toBeGreaterThan(20);

@@ -15,9 +15,9 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { startSubgraph, type SubgraphHandle } from '../../subgraphs/shared/server.js';
 import { composeFor, postGraphQL } from '../helpers/stack.js';
 import { root, testEnv } from '../operations/helpers/processes.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const QUERY = '{ products(first: 2) { name seller { name } } }';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let product: SubgraphHandle;
 let user: SubgraphHandle;
@@ -123,17 +123,29 @@ describe('P. supergraph reload', { timeout: 60_000 }, () => {
   it('case 117: a reload during in-flight requests: every request completes', async () => {
     await expectServing();
     const before = await reloads('ok');
-    const inFlight = Array.from({ length: 30 }, (_, i) =>
-      sleep(i * 10).then(() => postGraphQL(url, { query: QUERY })),
+    // Four clients send requests back to back from before the reload until after it.
+    const answers: Awaited<ReturnType<typeof postGraphQL>>[] = [];
+    let stop = false;
+    const client = async () => {
+      while (!stop) answers.push(await postGraphQL(url, { query: QUERY }));
+    };
+    const clients = Array.from({ length: 4 }, client);
+    await waitFor('traffic before the reload', () =>
+      Promise.resolve(answers.length >= 8 ? true : undefined),
     );
-    await sleep(100);
     fs.writeFileSync(supergraphPath, variant(117));
-    const answers = await Promise.all(inFlight);
+    await waitFor('the reload', async () => ((await reloads('ok')) > before ? true : undefined));
+    const atReload = answers.length;
+    await waitFor('traffic after the reload', () =>
+      Promise.resolve(answers.length >= atReload + 8 ? true : undefined),
+    );
+    stop = true;
+    await Promise.all(clients);
+    expect(answers.length).toBeGreaterThanOrEqual(16);
     for (const { status, body } of answers) {
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
     }
-    await expect.poll(() => reloads('ok'), { timeout: 5000 }).toBeGreaterThan(before);
     await expectServing();
   });
 
@@ -147,7 +159,10 @@ describe('P. supergraph reload', { timeout: 60_000 }, () => {
       await expect.poll(() => reloads('ok'), { timeout: 5000 }).toBe(before + i + 1);
       await expectServing();
     }
-    await sleep(300);
+    // Closed sockets and timers release their handles asynchronously: wait for the count to settle.
+    await waitFor('handles bounded', () =>
+      Promise.resolve(handles() <= baseline + 5 ? true : undefined),
+    );
     expect(handles()).toBeLessThanOrEqual(baseline + 5);
   });
 

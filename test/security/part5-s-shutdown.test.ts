@@ -13,12 +13,26 @@ import {
   spawnGateway,
   spawnSubgraph,
   startGatewayOn,
+  waitForLine,
   writeSupergraph,
+  type GatewayProcess,
   type SubgraphProcess,
 } from '../operations/helpers/processes.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const SPLIT = '{ product(id: "p1") { name } user(id: "u1") { name } }';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until SPLIT's product fetch has been answered: the plan fetches product and user in
+ * parallel, so the user fetch (to the frozen process) has started and the request is in flight.
+ */
+function fetchesStarted(gateway: GatewayProcess): Promise<true> {
+  return waitFor('the product fetch answered', async () =>
+    (await gateway.metric('gateway_subgraph_requests_total', { subgraph: 'product' })) > 0
+      ? true
+      : undefined,
+  );
+}
 
 let product: SubgraphProcess;
 let user: SubgraphProcess;
@@ -44,9 +58,10 @@ describe('S. graceful shutdown', { timeout: 60_000 }, () => {
     user.freeze();
     try {
       const inFlight = postGraphQL(gateway.url, { query: SPLIT });
-      await sleep(300);
+      await fetchesStarted(gateway);
+      const draining = waitForLine(gateway.child, (l) => l.includes('shutting down'), 30_000);
       gateway.child.kill('SIGTERM');
-      await sleep(300);
+      await draining;
       user.thaw();
       const { status, body } = await inFlight;
       const answered = Date.now();
@@ -95,7 +110,7 @@ describe('S. graceful shutdown', { timeout: 60_000 }, () => {
     user.freeze();
     try {
       const inFlight = postGraphQL(gateway.url, { query: SPLIT }).catch((error: Error) => error);
-      await sleep(300);
+      await fetchesStarted(gateway);
       const started = Date.now();
       gateway.child.kill('SIGTERM');
       expect(await gateway.exited).toEqual({ code: 0, signal: null });

@@ -160,6 +160,8 @@ export interface GatewayProcess {
   readonly base: string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The value of one sample of its `/metrics` (0 when absent); undefined without a metrics listener. */
+  metric(name: string, labels: Record<string, string>): Promise<number>;
 }
 
 /** Spawns `node --import tsx src/main.ts` and waits for its "gateway ready" line. */
@@ -185,8 +187,28 @@ export async function spawnGateway(
   );
   child.stderr?.resume();
   const line = await waitForLine(child, (l) => l.includes('gateway ready'), 30_000);
-  const url = (JSON.parse(line) as { url: string }).url.replace('localhost', '127.0.0.1');
-  return { child, url, base: url.replace(/\/graphql$/, ''), exited };
+  const ready = JSON.parse(line) as { url: string; metricsUrl?: string };
+  const url = ready.url.replace('localhost', '127.0.0.1');
+  const metricsUrl = ready.metricsUrl?.replace('localhost', '127.0.0.1');
+  return {
+    child,
+    url,
+    base: url.replace(/\/graphql$/, ''),
+    exited,
+    async metric(name, labels) {
+      const text = await (
+        await fetch(metricsUrl ?? `${url.replace(/\/graphql$/, '')}/metrics`)
+      ).text();
+      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+      for (const sample of text.split('\n')) {
+        const match = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(sample);
+        if (match?.[1] !== name) continue;
+        const present = (match[2] ?? '').split(',');
+        if (wanted.every((w) => present.includes(w))) return Number(match[3]);
+      }
+      return 0;
+    },
+  };
 }
 
 /** Writes a supergraph for `urls` to a fresh temporary file; returns its path. */
