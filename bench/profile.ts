@@ -200,7 +200,7 @@ function summarize(profile: Profile) {
       `self time by file or package:\n${top(file, 25)}`,
   );
   console.log(`self time by function:\n${top(self, 40)}`);
-  console.log(`inclusive time by function:\n${top(inclusive, 200)}`);
+  console.log(`inclusive time by function:\n${top(inclusive, 80)}`);
 }
 
 // `--read FILE`: summarize a profile written before.
