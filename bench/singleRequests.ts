@@ -54,9 +54,25 @@ export async function singleRequests(
   );
   console.log(`| workload | ${present.map(([label]) => label).join(' | ')} |`);
   console.log(`|---|${present.map(() => '---|').join('')}`);
+  const goals: string[] = [];
   for (const workload of workloads) {
     const cells: string[] = [];
     for (const [, target, before] of present) cells.push(await median(target!, workload, before));
     console.log(`| ${workload.name} | ${cells.join(' | ')} |`);
+    const cell = (label: string) => {
+      const at = present.findIndex(([l]) => l === label);
+      return at < 0 ? undefined : Number(cells[at]);
+    };
+    const ours = cell('ours, cache off');
+    const rust = cell('Hive (Rust planner)');
+    goals.push(
+      ours === undefined || rust === undefined
+        ? `  ${workload.name}: n/a (not measured)`
+        : `  ${workload.name}: ${ours <= rust ? 'met' : 'not met'}, ours ${ours.toFixed(2)} ms, ` +
+            `Hive Rust ${rust.toFixed(2)} ms (${(ours / rust).toFixed(2)}×)`,
+    );
   }
+  console.log(`
+target: unloaded latency, ours cache off ≤ Hive (Rust planner):`);
+  for (const goal of goals) console.log(goal);
 }

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { timeout, TimeoutStrategy, type RetryPolicy, type TimeoutPolicy } from 'cockatiel';
+import type { RetryPolicy } from 'cockatiel';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
@@ -110,8 +110,6 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly breaker: Breaker;
-  /** One fetch's time budget, retries included (cockatiel, cooperative: it aborts the signal). */
-  private readonly budget: TimeoutPolicy;
   private readonly retry: RetryPolicy;
   private readonly shapeOf = createFetchShapes();
   private readonly inflight = new InflightFetches<FetchOutcome>();
@@ -135,8 +133,6 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? 10_000,
       onStateChange: (state) => circuit.set(state === 'open' ? 1 : 0),
     });
-    // why unref: like AbortSignal.timeout, a pending budget never keeps the process alive.
-    this.budget = timeout(options.timeoutMs, TimeoutStrategy.Cooperative).dangerouslyUnref();
     this.retry = createRetryPolicy(options.maxRetries ?? DEFAULT_RETRY.maxRetries);
     this.retry.onRetry((event) => {
       if (!('value' in event)) return;
@@ -222,14 +218,19 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     abort: AbortSignal | undefined,
   ): Promise<FetchOutcome> {
     const stopTimer = this.options.metrics.subgraphDuration.startTimer({ subgraph: this.name });
+    // The fetch's own signal: aborted when its time budget runs out or `abort` fires, never on
+    // return (an abort builds a DOMException and runs every listener; nothing awaits it then).
+    // why onAbort: a request's deadline signal is shared by every fetch of its plan (onAbort.ts).
+    const budget = new AbortController();
+    // why unref: a pending budget never keeps the process alive.
+    const timer = setTimeout(() => budget.abort(), this.options.timeoutMs).unref();
+    const stopWaiting = abort && onAbort(abort, () => budget.abort());
+    if (abort?.aborted) budget.abort();
     try {
-      // why AbortSignal.any: cockatiel listens on the signal it is given, and a request's deadline
-      // signal is shared by every fetch of its plan (see onAbort.ts); this one is the fetch's own.
-      return await this.budget.execute(
-        ({ signal }) => this.attempts(request, body, fetch, signal),
-        abort && AbortSignal.any([abort]),
-      );
+      return await this.attempts(request, body, fetch, budget.signal);
     } finally {
+      clearTimeout(timer);
+      stopWaiting?.();
       stopTimer();
     }
   }
