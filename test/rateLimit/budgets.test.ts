@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ON_TEST_CLUSTER, redisAvailable, testRedisEnv, uniquePrefix } from '../helpers/redis.js';
 import { metric, startStack, type Stack } from '../helpers/stack.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 import { keyPool } from '../helpers/apiKeys.js';
 
@@ -180,6 +181,12 @@ describe.skipIf(!hasRedis)('a caller’s cost budget', () => {
   it('is one budget for every gateway instance on the same Redis', async () => {
     const other = await startStack({ env: env() });
     try {
+      // why: an instance takes traffic once /ready says its Redis answers, as a load balancer
+      // sends it; before that its budgets fall back to the in-process bucket by design.
+      const readyUrl = other.url.replace(/\/graphql$/, '/ready');
+      await waitFor('the second instance is ready', async () =>
+        (await fetch(readyUrl)).status === 200 ? true : undefined,
+      );
       const headers = caller();
       expect(headersOf(await stack.query(QUERY, { headers })).remaining).toBe(16);
       expect(headersOf(await other.query(QUERY, { headers })).remaining).toBe(2);
